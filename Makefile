@@ -1,0 +1,52 @@
+# The two commands of the README: `make demo` and `make test`.
+# Finds a Python >= 3.12 by itself, keeps a virtualenv in .venv and reinstalls
+# only when a lock file changes, so a second `make demo` starts fast.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Candidates in order: python3.13 / python3.12 on PATH, then pyenv's versions.
+PYTHON ?= $(shell for c in python3.13 python3.12 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint fmt install migrate clean
+
+$(STAMP): requirements-dev.lock
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo runs on the embedded default: SQLite, local files, console email,
+# Celery tasks run inline. DATABASE_URL / REDIS_URL are ignored on purpose.
+demo: install
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py seed_demo
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Tests run on PostgreSQL and Redis (defaults: the local services).
+test: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/disputes} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m pytest $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy accounts orders disputes_site
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.forms import NameForm, SellerProfileForm
+from accounts.models import SellerProfile, User
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Your account: name, store (sellers), and links to email, password and 2FA."""
+    user: User = request.user  # type: ignore[assignment]
+    profile = SellerProfile.objects.filter(user=user).first() if user.is_seller else None
+    name_form = NameForm(request.POST or None, instance=user, prefix="me")
+    store_form = (
+        SellerProfileForm(request.POST or None, instance=profile, prefix="store")
+        if user.is_seller
+        else None
+    )
+    if request.method == "POST":
+        forms_ok = name_form.is_valid() and (store_form is None or store_form.is_valid())
+        if forms_ok:
+            name_form.save()
+            if store_form is not None:
+                store = store_form.save(commit=False)
+                store.user = user
+                store.save()
+            messages.success(request, _("Your account details are saved."))
+            return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/account.html",
+        {"name_form": name_form, "store_form": store_form},
+    )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from disputes import views
+
+app_name = "disputes"
+urlpatterns = [
+    path("", views.dispute_list_view, name="list"),
+]

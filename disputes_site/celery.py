@@ -1,0 +1,11 @@
+"""The Celery application: settings from Django's CELERY_ namespace, tasks autodiscovered."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disputes_site.settings.local")
+
+app = Celery("disputes_site")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from disputes_site import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
+    path("orders/", include("orders.urls")),
+    path("disputes/", include("disputes.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_accounts
+from orders.demo import seed_orders
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts and orders (idempotent: a second run changes nothing)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        users = seed_accounts()
+        created = seed_orders(users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} orders created)."))
+        self.stdout.write(f"\nDemo logins (password {DEMO_PASSWORD}):")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.email:<24} {account.what}")
+        self.stdout.write("\nOpen http://127.0.0.1:8000/ and log in.")

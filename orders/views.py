@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role, User
+from orders.eligibility import dispute_eligibility
+from orders.models import OrderStatus
+from orders.selectors import order_for_user, order_list
+
+
+def _viewer(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    # Manage orders is for the parties to orders; mediators work the queue.
+    if user.role not in (Role.BUYER, Role.SELLER):
+        raise Http404("Orders are shown to buyers and sellers.")
+    return user
+
+
+@login_required
+def order_list_view(request: HttpRequest) -> HttpResponse:
+    """Manage orders: a buyer's orders or a seller's sales, searchable and filterable."""
+    user = _viewer(request)
+    query = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    if status not in OrderStatus.values:
+        status = ""
+    page = Paginator(
+        order_list(user, query=query, status=status), settings.ORDERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    rows = [(order, dispute_eligibility(order)) for order in page.object_list]
+    return render(
+        request,
+        "orders/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "status": status,
+            "statuses": OrderStatus.choices,
+            "is_seller": user.role == Role.SELLER,
+        },
+    )
+
+
+@login_required
+def order_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """One order: items, payment, shipment, and whether a dispute can be opened now."""
+    user = _viewer(request)
+    order = order_for_user(user, reference)
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "eligibility": dispute_eligibility(order),
+            "is_seller": user.role == Role.SELLER,
+            "disputes": list(order.disputes.all()),
+        },
+    )
