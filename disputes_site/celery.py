@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disputes_site.settings.local")
 
 app = Celery("disputes_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # every installed app's tasks.py
+app.autodiscover_tasks(["disputes_site"])  # the site-wide ones

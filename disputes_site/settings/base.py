@@ -167,23 +167,36 @@ MFA_TOTP_ISSUER = "Disputes"
 # When on, a mediator must set up an authenticator app before working cases.
 MEDIATOR_MFA_REQUIRED = env_bool("MEDIATOR_MFA_REQUIRED", False)
 
-# --- Email ---------------------------------------------------------------
+# --- Email (Django 6.1 MAILERS) ---------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": EMAIL_HOST,
+                "port": env_int("EMAIL_PORT", 587, minimum=1),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+del EMAIL_HOST  # read through MAILERS only; the old setting is deprecated
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Disputes <disputes@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Files -----------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without collectstatic (demo, tests) whitenoise serves straight from the
+# finders; production serves the hashed, compressed copies in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence is private: no MEDIA_URL is routed; files go out only through
 # permission-checking views.

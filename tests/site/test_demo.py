@@ -1,0 +1,88 @@
+"""The demo path: migrate and seed_demo on a fresh SQLite file, twice, and every login works."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from accounts.models import User
+from orders.eligibility import dispute_eligibility
+from orders.models import Order, OrderItem, OrderStatus, Payment, Shipment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environ.update(DJANGO_SETTINGS_MODULE="disputes_site.settings.local", VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ,
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_demo_migrates_and_seeds_a_fresh_sqlite_file_idempotently(tmp_path):
+    _demo(tmp_path, "migrate", "--noinput")
+    first = _demo(tmp_path, "seed_demo")
+    assert "buyer@example.com" in first.stdout
+    dump_args = ("dumpdata", "accounts.user", "accounts.sellerprofile", "orders", "account.emailaddress",
+                 "--indent", "1")
+    before = _demo(tmp_path, *dump_args).stdout
+    second = _demo(tmp_path, "seed_demo")
+    assert "(0 orders created)" in second.stdout
+    assert _demo(tmp_path, *dump_args).stdout == before
+    assert (tmp_path / "demo.sqlite3").exists()
+
+
+def _snapshot() -> list[object]:
+    return [
+        sorted(User.objects.values_list("email", "role", "name", "is_superuser", "password")),
+        sorted(Order.objects.values_list("reference", "status", "total", "amount_paid", "placed_at",
+                                         "buyer__email", "seller__email", "expected_delivery_date")),
+        sorted(OrderItem.objects.values_list("order__reference", "product_name", "quantity", "unit_price")),
+        sorted(Payment.objects.values_list("order__reference", "amount", "paid_at")),
+        sorted(Shipment.objects.values_list("order__reference", "shipped_at", "delivered_at")),
+    ]
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_leaves_the_same_data_on_postgres():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    before = _snapshot()
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert _snapshot() == before
+    assert 30 <= Order.objects.count() <= 40
+    assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
+
+
+@pytest.mark.django_db
+def test_several_of_each_buyers_delivered_orders_can_be_disputed():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    for email in ("buyer@example.com", "buyer2@example.com"):
+        delivered = Order.objects.filter(buyer__email=email, status=OrderStatus.DELIVERED)
+        open_now = [o for o in delivered if dispute_eligibility(o).allowed]
+        closed = [o for o in delivered if dispute_eligibility(o).code == "window_closed"]
+        assert len(open_now) >= 3
+        assert closed, "the demo shows an order whose window has closed, and why"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.email)
+def test_every_demo_login_works(account):
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": account.email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    landing = client.get(response.url, follow=True)
+    assert landing.status_code == 200
+    assert account.email.split("@")[0] != "" and User.objects.get(email=account.email).role == account.role

@@ -1,0 +1,116 @@
+"""Settings come from the environment and refuse bad values with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from disputes_site.env import env_bool, env_database, env_int, env_redis_url, redis_url_with_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_url_postgres():
+    config = env_database("DATABASE_URL", "", environ={"DATABASE_URL": "postgres://app:s3cret@db:5433/disputes"})
+    assert (config["ENGINE"], config["HOST"], config["PORT"], config["NAME"]) == (
+        "django.db.backends.postgresql", "db", 5433, "disputes"
+    )
+
+
+def test_database_url_default_is_the_embedded_sqlite():
+    config = env_database("DATABASE_URL", "sqlite:////tmp/x.sqlite3", environ={})
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("postgres://app:pw@db:notaport/disputes", "DATABASE_URL is not a valid database URL"),
+        ("mysql://app@db/disputes", "DATABASE_URL must be a postgres:// or sqlite:/// URL"),
+        ("just some words", "DATABASE_URL must be a postgres:// or sqlite:/// URL"),
+        ("postgres://app@db:5432/", "DATABASE_URL must name a database"),
+    ],
+)
+def test_malformed_database_url_is_refused(value, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_database("DATABASE_URL", "", environ={"DATABASE_URL": value})
+
+
+def test_password_is_not_echoed_in_the_error():
+    with pytest.raises(ImproperlyConfigured) as error:
+        env_database("DATABASE_URL", "", environ={"DATABASE_URL": "mysql://app:hunter2@db/x"})
+    assert "hunter2" not in str(error.value)
+
+
+def test_integer_settings_refuse_words_and_too_small_values():
+    with pytest.raises(ImproperlyConfigured, match="ORDERS_PER_PAGE must be a whole number, got 'ten'"):
+        env_int("ORDERS_PER_PAGE", 20, environ={"ORDERS_PER_PAGE": "ten"})
+    with pytest.raises(ImproperlyConfigured, match="must be at least 1, got 0"):
+        env_int("ORDERS_PER_PAGE", 20, minimum=1, environ={"ORDERS_PER_PAGE": "0"})
+    assert env_int("ORDERS_PER_PAGE", 20, environ={"ORDERS_PER_PAGE": " 35 "}) == 35
+
+
+def test_booleans_are_strict():
+    assert env_bool("X", False, environ={"X": "yes"}) is True
+    assert env_bool("X", True, environ={"X": "off"}) is False
+    with pytest.raises(ImproperlyConfigured, match="X must be true or false"):
+        env_bool("X", False, environ={"X": "maybe"})
+
+
+def test_redis_url_is_checked_and_the_cache_gets_its_own_database():
+    assert env_redis_url("REDIS_URL", environ={}) is None
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL must look like redis://"):
+        env_redis_url("REDIS_URL", environ={"REDIS_URL": "localhost:6379"})
+    assert redis_url_with_db("redis://cache:6379/0", 1) == "redis://cache:6379/1"
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_URL", "postgres://u@h:port/db", "DATABASE_URL is not a valid database URL"),
+        ("ORDERS_PER_PAGE", "twenty", "ORDERS_PER_PAGE must be a whole number, got 'twenty'"),
+        ("MEDIATOR_MFA_REQUIRED", "sometimes", "MEDIATOR_MFA_REQUIRED must be true or false"),
+    ],
+)
+def test_the_process_stops_at_start_up_on_a_bad_value(variable, value, message, tmp_path):
+    result = _manage("check", **{variable: value, "VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
+        DJANGO_SECRET_KEY="k" * 20 + "Zq8#Lr2!vXp9@Tm4$Wn7^Ys1&Ub6*Hc3(Jd5)Fe0",
+        DJANGO_ALLOWED_HOSTS="disputes.example.com",
+        DATABASE_URL="postgres://disputes@db.internal:5432/disputes",
+        REDIS_URL="redis://redis.internal:6379/0",
+        EMAIL_HOST="smtp.example.com",
+        VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_demo_secret_key(tmp_path):
+    result = _manage(
+        "check", DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
+        DJANGO_ALLOWED_HOSTS="disputes.example.com", VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
