@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
 
 from accounts.models import Role, SellerProfile, User
 
-SIGNUP_ROLES = [(Role.BUYER, _("I buy: open disputes about my orders")),
-                (Role.SELLER, _("I sell: answer disputes about my sales"))]
+SIGNUP_ROLES = [
+    (Role.BUYER, _("I buy: open disputes about my orders")),
+    (Role.SELLER, _("I sell: answer disputes about my sales")),
+]
 
 
 class RoleSignupForm(forms.Form):
@@ -22,15 +23,21 @@ class RoleSignupForm(forms.Form):
 
     name = forms.CharField(label=_("Your name"), max_length=150)
     role = forms.ChoiceField(
-        label=_("I am signing up as"), choices=SIGNUP_ROLES, widget=forms.RadioSelect,
+        label=_("I am signing up as"),
+        choices=SIGNUP_ROLES,
+        widget=forms.RadioSelect,
         initial=Role.BUYER,
     )
     store_name = forms.CharField(
-        label=_("Store name"), max_length=120, required=False,
+        label=_("Store name"),
+        max_length=120,
+        required=False,
         help_text=_("Sellers only: the name buyers see."),
     )
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=[("", "---------"), *countries], required=False,
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=lambda: [("", "---------"), *countries],
+        required=False,
         help_text=_("Sellers only: where your store trades from."),
     )
 

@@ -31,7 +31,9 @@ class MediatorMFARequiredMiddleware:
         if settings.MEDIATOR_MFA_REQUIRED and self._must_enrol(request):
             messages.warning(
                 request,
-                _("Mediators must use two-factor authentication. Set up an authenticator app to continue."),
+                _(
+                    "Mediators must use two-factor authentication. Set up an authenticator app to continue."
+                ),
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
@@ -39,10 +41,8 @@ class MediatorMFARequiredMiddleware:
     @staticmethod
     def _must_enrol(request: HttpRequest) -> bool:
         user = request.user
-        if not user.is_authenticated or user.role != Role.MEDIATOR:  # type: ignore[union-attr]
+        if not user.is_authenticated or user.role != Role.MEDIATOR:
             return False
         if request.path.startswith(_ALLOWED_PREFIXES):
             return False
-        return not Authenticator.objects.filter(
-            user=user, type=Authenticator.Type.TOTP
-        ).exists()
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,6 +1,7 @@
 """The dispute vocabulary of SPEC section 3; the API uses these values as written."""
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,7 +26,7 @@ class DisputeType(models.TextChoices):
     NOT_RECEIVED = "not_received", _("Not received")
 
 
-REASONS: dict[str, list[tuple[str, str]]] = {
+REASONS: dict[str, list[tuple[str, str | Promise]]] = {
     DisputeType.QUALITY: [
         ("damaged", _("Damaged")),
         ("defective", _("Defective")),

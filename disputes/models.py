@@ -13,7 +13,7 @@ from disputes.choices import (
     DisputeType,
 )
 from orders.models import Order, new_reference
-from orders.money import MONEY_FIELD_KWARGS
+from orders.money import money_field
 
 
 def new_dispute_reference() -> str:
@@ -44,7 +44,7 @@ class Dispute(models.Model):
         _("reason"), max_length=32, choices=[(c, c) for c in ALL_REASON_CODES]
     )
     description = models.TextField(_("description"))
-    claimed_amount = models.DecimalField(_("amount claimed"), **MONEY_FIELD_KWARGS)
+    claimed_amount = money_field(_("amount claimed"))
     requested_outcome = models.CharField(
         _("requested outcome"), max_length=32, choices=REQUESTED_OUTCOMES
     )

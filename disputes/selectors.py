@@ -28,6 +28,8 @@ def disputes_visible_to(user: User) -> QuerySet[Dispute]:
 
 
 def dispute_list(user: User) -> QuerySet[Dispute]:
-    return disputes_visible_to(user).select_related(
-        "order", "buyer", "seller", "seller__seller_profile"
-    ).order_by("deadline_at", "-created_at")
+    return (
+        disputes_visible_to(user)
+        .select_related("order", "buyer", "seller", "seller__seller_profile")
+        .order_by("deadline_at", "-created_at")
+    )

@@ -20,9 +20,23 @@ class ShipmentInline(admin.StackedInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("reference", "buyer", "seller", "status", "total", "amount_paid", "currency", "placed_at")
+    list_display = (
+        "reference",
+        "buyer",
+        "seller",
+        "status",
+        "total",
+        "amount_paid",
+        "currency",
+        "placed_at",
+    )
     list_filter = ("status", "currency")
-    search_fields = ("reference", "buyer__email", "seller__email", "seller__seller_profile__store_name")
+    search_fields = (
+        "reference",
+        "buyer__email",
+        "seller__email",
+        "seller__seller_profile__store_name",
+    )
     list_select_related = ("buyer", "seller")
     readonly_fields = ("reference",)
     date_hierarchy = "placed_at"

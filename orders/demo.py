@@ -106,8 +106,17 @@ def seed_orders(users: dict[str, User]) -> int:
                     continue
                 with transaction.atomic():
                     _create(
-                        reference, buyer, seller, plan, lines, carrier, tracking,
-                        placed_at, shipped_at, delivered_at, now,
+                        reference,
+                        buyer,
+                        seller,
+                        plan,
+                        lines,
+                        carrier,
+                        tracking,
+                        placed_at,
+                        shipped_at,
+                        delivered_at,
+                        now,
                     )
                 created += 1
     return created

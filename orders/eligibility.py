@@ -87,7 +87,9 @@ def dispute_eligibility(
     now = now or timezone.now()
 
     if order.status == OrderStatus.CANCELLED:
-        return _refused("order_cancelled", _("This order was cancelled, so there is nothing to dispute."))
+        return _refused(
+            "order_cancelled", _("This order was cancelled, so there is nothing to dispute.")
+        )
     if order.status == OrderStatus.PLACED or order.amount_paid <= 0:
         return _refused(
             "order_not_paid",
@@ -121,7 +123,10 @@ def dispute_eligibility(
             return _refused(
                 "window_closed",
                 _("The dispute window closed on %(date)s, %(days)s days after delivery.")
-                % {"date": _date(window_ends_at), "days": settings.DISPUTE_WINDOW_DAYS_AFTER_DELIVERY},
+                % {
+                    "date": _date(window_ends_at),
+                    "days": settings.DISPUTE_WINDOW_DAYS_AFTER_DELIVERY,
+                },
             )
 
     nr_from = not_received_from(order)
@@ -132,9 +137,9 @@ def dispute_eligibility(
     if window_ends_at is not None:
         note = _("You can open a dispute until %(date)s.") % {"date": _date(window_ends_at)}
     elif now < nr_from:
-        note = _("“Not received” can be chosen from %(date)s, once the expected delivery date has passed.") % {
-            "date": _date(nr_from)
-        }
+        note = _(
+            "“Not received” can be chosen from %(date)s, once the expected delivery date has passed."
+        ) % {"date": _date(nr_from)}
 
     if dispute_type == DisputeType.NOT_RECEIVED and now < nr_from:
         return Eligibility(

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.money import MONEY_FIELD_KWARGS, Currency, format_money, has_currency_precision
+from orders.money import Currency, format_money, has_currency_precision, money_field
 
 # No 0/O or 1/I: references are read out on the phone and typed from emails.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -42,10 +42,12 @@ class Order(models.Model):
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales"
     )
-    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
-    total = models.DecimalField(_("total"), **MONEY_FIELD_KWARGS)
-    amount_paid = models.DecimalField(_("amount paid"), default=Decimal(0), **MONEY_FIELD_KWARGS)
+    total = money_field(_("total"))
+    amount_paid = money_field(_("amount paid"), default=Decimal(0))
     # The date the seller promised at checkout; "not received" waits for it.
     expected_delivery_date = models.DateField(null=True, blank=True)
     placed_at = models.DateTimeField(default=timezone.now)
@@ -60,7 +62,8 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_gte_0"),
             models.CheckConstraint(
-                condition=models.Q(amount_paid__gte=0) & models.Q(amount_paid__lte=models.F("total")),
+                condition=models.Q(amount_paid__gte=0)
+                & models.Q(amount_paid__lte=models.F("total")),
                 name="order_paid_between_0_and_total",
             ),
             models.CheckConstraint(
@@ -79,8 +82,10 @@ class Order(models.Model):
             amount = getattr(self, field)
             if amount is not None and not has_currency_precision(amount, self.currency):
                 raise ValidationError(
-                    {field: _("%(currency)s amounts cannot have that many decimal places.")
-                     % {"currency": self.currency}}
+                    {
+                        field: _("%(currency)s amounts cannot have that many decimal places.")
+                        % {"currency": self.currency}
+                    }
                 )
 
     @property
@@ -97,7 +102,7 @@ class OrderItem(models.Model):
     product_name = models.CharField(max_length=200)
     sku = models.CharField(_("SKU"), max_length=64, blank=True)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY_FIELD_KWARGS)
+    unit_price = money_field()
 
     class Meta:
         ordering = ["id"]
@@ -125,7 +130,7 @@ class Payment(models.Model):
     method = models.CharField(max_length=32, help_text=_("e.g. card, bank transfer"))
     provider = models.CharField(max_length=32, default="sandbox")
     provider_reference = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(**MONEY_FIELD_KWARGS)
+    amount = money_field()
     currency = models.CharField(max_length=3, choices=Currency.choices)
     status = models.CharField(
         max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SUCCEEDED

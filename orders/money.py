@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Currency(models.TextChoices):
@@ -19,8 +23,10 @@ class Currency(models.TextChoices):
 # ISO 4217 minor units: how many decimal places an amount may have.
 MINOR_UNITS = {"USD": 2, "EUR": 2, "GBP": 2, "CNY": 2, "JPY": 0}
 
-# Columns hold the largest precision any supported currency uses.
-MONEY_FIELD_KWARGS = {"max_digits": 14, "decimal_places": 2}
+
+def money_field(verbose_name: StrOrPromise | None = None, **kwargs: Any) -> models.DecimalField:
+    """A money column: two decimal places, the largest precision any supported currency uses."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
 def quantum(currency: str) -> Decimal:

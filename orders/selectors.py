@@ -38,9 +38,7 @@ def order_list(user: User, *, query: str = "", status: str = "") -> QuerySet[Ord
     query = query.strip()
     if query:
         # Exists() rather than a join on items: no duplicate rows, no DISTINCT.
-        item_matches = OrderItem.objects.filter(
-            order=OuterRef("pk"), product_name__icontains=query
-        )
+        item_matches = OrderItem.objects.filter(order=OuterRef("pk"), product_name__icontains=query)
         orders = orders.filter(
             Q(reference__icontains=query)
             | Q(seller__seller_profile__store_name__icontains=query)

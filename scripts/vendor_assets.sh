@@ -13,6 +13,9 @@ cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$out/bootstrap/js/"
 cp node_modules/bootstrap/LICENSE "$out/bootstrap/LICENSE"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/htmx.org/LICENSE "$out/htmx/LICENSE"
+# The minified files name source maps we do not ship; the manifest storage of
+# production would refuse the dangling reference, so the comment goes.
+sed -i '/sourceMappingURL=/d' "$out/bootstrap/css/bootstrap.min.css" "$out/bootstrap/js/bootstrap.bundle.min.js"
 for pkg in bootstrap htmx.org; do
   node -e "const p=require('./node_modules/$pkg/package.json'); console.log(p.name + ' ' + p.version + ' (' + p.license + ')')"
 done > "$out/VERSIONS.txt"

@@ -12,7 +12,7 @@ def _fresh_cache():
     # allauth keeps login rate-limit counters in the cache (Redis database 1
     # in the tests); each test starts with none.
     cache.clear()
-    yield
+    return
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -83,7 +83,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
 def add_item(order: Order, name: str = "Ceramic mug 350 ml", quantity: int = 12) -> OrderItem:
     return OrderItem.objects.create(
-        order=order, product_name=name, sku="MUG-350", quantity=quantity, unit_price=Decimal("10.00")
+        order=order,
+        product_name=name,
+        sku="MUG-350",
+        quantity=quantity,
+        unit_price=Decimal("10.00"),
     )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from allauth.mfa.models import Authenticator
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 

@@ -41,7 +41,9 @@ def test_buyer_signs_up_and_must_verify_the_email(client):
     assert mail.outbox[0].to == ["new@example.com"]
 
     # Following the link in the mail verifies the address and logs the user in.
-    link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[0].body).group(
+        1
+    )
     client.post(link)
     assert EmailAddress.objects.get(email="new@example.com").verified
     assert client.get(reverse("orders:list")).status_code == 200
@@ -51,7 +53,9 @@ def test_seller_signs_up_with_a_store(client):
     _signup(client, role=Role.SELLER, store_name="Porto Ceramics", country="PT")
     profile = SellerProfile.objects.get(user__email="new@example.com")
     assert (profile.store_name, profile.country.code, profile.user.role) == (
-        "Porto Ceramics", "PT", Role.SELLER
+        "Porto Ceramics",
+        "PT",
+        Role.SELLER,
     )
 
 
@@ -75,7 +79,9 @@ def test_nobody_can_sign_up_as_a_mediator(client):
 def test_login_with_email_and_password(client):
     user = BuyerFactory(email="login@example.com")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    response = client.post(reverse("account_login"), {"login": "LOGIN@example.com", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "LOGIN@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("orders:list")).status_code == 200
 
@@ -102,7 +108,8 @@ def test_password_reset_sends_a_mail(client):
 def test_superuser_is_staff_and_logs_in_by_email():
     admin = User.objects.create_superuser("Root@Example.com", "pw-unused-12345")
     assert admin.email == "root@example.com"
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
 
 
 def test_senior_mediator_has_the_review_appeals_permission(mediator):

@@ -85,7 +85,9 @@ class TestNotReceived:
         assert result.code == "not_received_too_early"
         assert "once the expected delivery date has passed" in result.reason
         # Other kinds of dispute stay possible meanwhile.
-        assert dispute_eligibility(order, DisputeType.QUALITY, now=datetime(2026, 4, 20, tzinfo=UTC))
+        assert dispute_eligibility(
+            order, DisputeType.QUALITY, now=datetime(2026, 4, 20, tzinfo=UTC)
+        )
 
     def test_allowed_once_the_expected_date_has_passed(self):
         order = self._shipped(expected=date(2026, 4, 20))
@@ -97,7 +99,9 @@ class TestNotReceived:
     def test_without_expected_date_waits_15_days_after_shipment(self):
         order = self._shipped(expected=None)
         shipped = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
-        before = dispute_eligibility(order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=15, seconds=-1))
+        before = dispute_eligibility(
+            order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=15, seconds=-1)
+        )
         at = dispute_eligibility(order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=15))
         assert (before.allowed, at.allowed) == (False, True)
 
@@ -105,8 +109,12 @@ class TestNotReceived:
         settings.NOT_RECEIVED_DAYS_AFTER_SHIPMENT = 20
         order = self._shipped(expected=None)
         shipped = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
-        assert not dispute_eligibility(order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=19))
-        assert dispute_eligibility(order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=20))
+        assert not dispute_eligibility(
+            order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=19)
+        )
+        assert dispute_eligibility(
+            order, DisputeType.NOT_RECEIVED, now=shipped + timedelta(days=20)
+        )
 
 
 class TestOneDisputePerOrder:

@@ -20,7 +20,9 @@ DETAIL_QUERIES = 5
 
 
 @pytest.mark.parametrize("orders", [1, 50])
-def test_order_list_queries_do_not_grow_with_orders(orders, buyer, seller, django_assert_num_queries, settings):
+def test_order_list_queries_do_not_grow_with_orders(
+    orders, buyer, seller, django_assert_num_queries, settings
+):
     settings.ORDERS_PER_PAGE = 50
     made = [full_order(buyer=buyer, seller=seller) for _ in range(orders)]
     DisputeFactory(order=made[0], state=DisputeState.NEGOTIATING)

@@ -25,7 +25,8 @@ def test_celery_configuration_is_safe_to_retry():
     assert conf.task_reject_on_worker_lost is True
     assert conf.accept_content == ["json"]
     assert conf.task_serializer == "json"
-    assert conf.task_time_limit and conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.task_time_limit
+    assert conf.task_soft_time_limit < conf.task_time_limit
     # The tests run on Redis, so nothing is executed inline.
     assert conf.broker_url.startswith("redis://")
     assert conf.task_always_eager is False
@@ -42,9 +43,29 @@ def test_a_real_worker_runs_a_task_from_redis():
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "disputes_site", "worker", "--pool", "solo",
-         "--concurrency", "1", "-Q", queue, "--without-gossip", "--without-mingle", "-l", "warning"],
-        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "disputes_site",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         result = health_check.apply_async(queue=queue).get(timeout=60)

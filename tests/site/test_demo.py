@@ -24,8 +24,13 @@ def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     environ.update(DJANGO_SETTINGS_MODULE="disputes_site.settings.local", VAR_DIR=str(tmp_path))
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ,
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -35,8 +40,15 @@ def test_demo_migrates_and_seeds_a_fresh_sqlite_file_idempotently(tmp_path):
     _demo(tmp_path, "migrate", "--noinput")
     first = _demo(tmp_path, "seed_demo")
     assert "buyer@example.com" in first.stdout
-    dump_args = ("dumpdata", "accounts.user", "accounts.sellerprofile", "orders", "account.emailaddress",
-                 "--indent", "1")
+    dump_args = (
+        "dumpdata",
+        "accounts.user",
+        "accounts.sellerprofile",
+        "orders",
+        "account.emailaddress",
+        "--indent",
+        "1",
+    )
     before = _demo(tmp_path, *dump_args).stdout
     second = _demo(tmp_path, "seed_demo")
     assert "(0 orders created)" in second.stdout
@@ -47,9 +59,23 @@ def test_demo_migrates_and_seeds_a_fresh_sqlite_file_idempotently(tmp_path):
 def _snapshot() -> list[object]:
     return [
         sorted(User.objects.values_list("email", "role", "name", "is_superuser", "password")),
-        sorted(Order.objects.values_list("reference", "status", "total", "amount_paid", "placed_at",
-                                         "buyer__email", "seller__email", "expected_delivery_date")),
-        sorted(OrderItem.objects.values_list("order__reference", "product_name", "quantity", "unit_price")),
+        sorted(
+            Order.objects.values_list(
+                "reference",
+                "status",
+                "total",
+                "amount_paid",
+                "placed_at",
+                "buyer__email",
+                "seller__email",
+                "expected_delivery_date",
+            )
+        ),
+        sorted(
+            OrderItem.objects.values_list(
+                "order__reference", "product_name", "quantity", "unit_price"
+            )
+        ),
         sorted(Payment.objects.values_list("order__reference", "amount", "paid_at")),
         sorted(Shipment.objects.values_list("order__reference", "shipped_at", "delivered_at")),
     ]
@@ -81,8 +107,11 @@ def test_several_of_each_buyers_delivered_orders_can_be_disputed():
 def test_every_demo_login_works(account):
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     client = Client()
-    response = client.post(reverse("account_login"), {"login": account.email, "password": DEMO_PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": account.email, "password": DEMO_PASSWORD}
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     landing = client.get(response.url, follow=True)
     assert landing.status_code == 200
-    assert account.email.split("@")[0] != "" and User.objects.get(email=account.email).role == account.role
+    assert account.email.split("@")[0] != ""
+    assert User.objects.get(email=account.email).role == account.role

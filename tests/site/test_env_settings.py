@@ -16,9 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_database_url_postgres():
-    config = env_database("DATABASE_URL", "", environ={"DATABASE_URL": "postgres://app:s3cret@db:5433/disputes"})
+    config = env_database(
+        "DATABASE_URL", "", environ={"DATABASE_URL": "postgres://app:s3cret@db:5433/disputes"}
+    )
     assert (config["ENGINE"], config["HOST"], config["PORT"], config["NAME"]) == (
-        "django.db.backends.postgresql", "db", 5433, "disputes"
+        "django.db.backends.postgresql",
+        "db",
+        5433,
+        "disputes",
     )
 
 
@@ -48,7 +53,9 @@ def test_password_is_not_echoed_in_the_error():
 
 
 def test_integer_settings_refuse_words_and_too_small_values():
-    with pytest.raises(ImproperlyConfigured, match="ORDERS_PER_PAGE must be a whole number, got 'ten'"):
+    with pytest.raises(
+        ImproperlyConfigured, match="ORDERS_PER_PAGE must be a whole number, got 'ten'"
+    ):
         env_int("ORDERS_PER_PAGE", 20, environ={"ORDERS_PER_PAGE": "ten"})
     with pytest.raises(ImproperlyConfigured, match="must be at least 1, got 0"):
         env_int("ORDERS_PER_PAGE", 20, minimum=1, environ={"ORDERS_PER_PAGE": "0"})
@@ -73,8 +80,13 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     environ.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -95,7 +107,10 @@ def test_the_process_stops_at_start_up_on_a_bad_value(variable, value, message, 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
         DJANGO_SECRET_KEY="k" * 20 + "Zq8#Lr2!vXp9@Tm4$Wn7^Ys1&Ub6*Hc3(Jd5)Fe0",
         DJANGO_ALLOWED_HOSTS="disputes.example.com",
@@ -109,8 +124,25 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 def test_production_refuses_the_demo_secret_key(tmp_path):
     result = _manage(
-        "check", DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
-        DJANGO_ALLOWED_HOSTS="disputes.example.com", VAR_DIR=str(tmp_path),
+        "check",
+        DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
+        DJANGO_ALLOWED_HOSTS="disputes.example.com",
+        VAR_DIR=str(tmp_path),
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_collectstatic_builds_the_manifest(tmp_path):
+    # The Dockerfile runs this at build time; a vendored file that names a
+    # missing source map would break it.
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
+        DJANGO_SECRET_KEY="build-only-" + "x" * 50,
+        DJANGO_ALLOWED_HOSTS="localhost",
+        VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
