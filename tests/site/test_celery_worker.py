@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,8 +13,7 @@ from django.db import connection
 
 from disputes_site.celery import app
 from disputes_site.tasks import health_check
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, child_env
 
 
 def test_celery_configuration_is_safe_to_retry():
@@ -38,10 +35,11 @@ def test_a_real_worker_runs_a_task_from_redis():
     # A queue of its own, so no other worker on this machine can answer instead.
     queue = f"test-{uuid.uuid4().hex}"
     db = connection.settings_dict
-    environ = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "disputes_site.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
+    environ = child_env(
+        DJANGO_SETTINGS_MODULE="disputes_site.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+    )
     worker = subprocess.Popen(
         [
             sys.executable,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,14 @@ from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from accounts.models import User
 from orders.eligibility import dispute_eligibility
 from orders.models import Order, OrderItem, OrderStatus, Payment, Shipment
+from tests.processes import manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    environ.update(DJANGO_SETTINGS_MODULE="disputes_site.settings.local", VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = manage(
+        *args, DJANGO_SETTINGS_MODULE="disputes_site.settings.local", VAR_DIR=str(tmp_path)
     )
     assert result.returncode == 0, result.stderr
     return result

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from disputes_site.env import env_bool, env_database, env_int, env_redis_url, redis_url_with_db
+from tests.processes import manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,20 +74,6 @@ def test_redis_url_is_checked_and_the_cache_gets_its_own_database():
     assert redis_url_with_db("redis://cache:6379/0", 1) == "redis://cache:6379/1"
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    environ.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -99,14 +83,14 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_the_process_stops_at_start_up_on_a_bad_value(variable, value, message, tmp_path):
-    result = _manage("check", **{variable: value, "VAR_DIR": str(tmp_path)})
+    result = manage("check", **{variable: value, "VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
-    result = _manage(
+    result = manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -123,7 +107,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 
 def test_production_refuses_the_demo_secret_key(tmp_path):
-    result = _manage(
+    result = manage(
         "check",
         DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
         DJANGO_ALLOWED_HOSTS="disputes.example.com",
@@ -136,7 +120,7 @@ def test_production_refuses_the_demo_secret_key(tmp_path):
 def test_production_collectstatic_builds_the_manifest(tmp_path):
     # The Dockerfile runs this at build time; a vendored file that names a
     # missing source map would break it.
-    result = _manage(
+    result = manage(
         "collectstatic",
         "--noinput",
         DJANGO_SETTINGS_MODULE="disputes_site.settings.production",
