@@ -62,3 +62,97 @@ class Outcome(models.TextChoices):
 
 # What a buyer may ask for: every outcome but a rejection.
 REQUESTED_OUTCOMES = [c for c in Outcome.choices if c[0] != Outcome.CLAIM_REJECTED]
+
+
+class Party(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SELLER = "seller", _("Seller")
+
+
+class Settlement(models.TextChoices):
+    """What a resolved case still waits for before it closes."""
+
+    NONE = "", _("Nothing")
+    APPEAL_WINDOW = "appeal_window", _("Appeal window open")
+    REFUNDING = "refunding", _("Refund being paid")
+    RETURN_SHIPMENT = "return_shipment", _("Waiting for the buyer to ship the return")
+    RETURN_RECEIPT = "return_receipt", _("Waiting for the seller to confirm the return")
+    REPLACEMENT = "replacement", _("Waiting for the seller to ship the replacement")
+
+
+class ResolutionKind(models.TextChoices):
+    CLAIM_ACCEPTED = "claim_accepted", _("The seller accepted the claim")
+    AMICABLE = "amicable", _("Resolved amicably")
+    SELLER_SILENCE = "seller_silence", _("Granted: the seller did not respond")
+    DECISION = "decision", _("Platform decision")
+    APPEAL = "appeal", _("Appeal decision")
+
+
+class DecisionReason(models.TextChoices):
+    EVIDENCE_SUPPORTS_BUYER = "evidence_supports_buyer", _("The evidence supports the buyer")
+    EVIDENCE_SUPPORTS_SELLER = "evidence_supports_seller", _("The evidence supports the seller")
+    SHARED_FAULT = "shared_fault", _("Shared fault")
+    SELLER_NO_RESPONSE = "seller_no_response", _("The seller did not respond")
+    BUYER_NO_RESPONSE = "buyer_no_response", _("The buyer did not respond")
+    RETURN_NOT_SHIPPED = "return_not_shipped", _("The return was not shipped")
+    OTHER = "other", _("Other")
+
+
+class AppealResult(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    OVERTURNED = "overturned", _("Overturned")
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    SUPERSEDED = "superseded", _("Superseded")
+    EXPIRED = "expired", _("Expired")
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+# Refunds that count against what was paid (SPEC section 3's ledger invariant).
+COMMITTED_REFUND_STATES = (RefundStatus.PENDING, RefundStatus.PROCESSING, RefundStatus.SUCCEEDED)
+
+
+class ReturnProblem(models.TextChoices):
+    DAMAGED = "damaged", _("Damaged")
+    EMPTY = "empty", _("Empty parcel")
+    DIFFERENT = "different", _("Different goods")
+
+
+class Visibility(models.TextChoices):
+    """Who sees an event or a message (the mediator always does)."""
+
+    ALL = "all", _("Both parties and the mediator")
+    BUYER = "buyer", _("The buyer and the mediator")
+    SELLER = "seller", _("The seller and the mediator")
+    MEDIATOR = "mediator", _("The mediator only")
+
+
+class NotificationCategory(models.TextChoices):
+    CASE = "case", _("Case updates")
+    OFFERS = "offers", _("Offers and refunds")
+    MESSAGES = "messages", _("Messages")
+    EVIDENCE = "evidence", _("Evidence")
+    DEADLINES = "deadlines", _("Deadline reminders")
+
+
+# The facts each type asks for (SPEC section 3: dates, quantities, tracking):
+# key -> kind ("date", "quantity" or "text").
+FACTS: dict[str, dict[str, str]] = {
+    DisputeType.QUALITY: {"received_on": "date", "affected_quantity": "quantity"},
+    DisputeType.INCORRECT_SHIPMENT: {
+        "received_on": "date",
+        "expected_quantity": "quantity",
+        "received_quantity": "quantity",
+    },
+    DisputeType.NOT_RECEIVED: {"tracking_number": "text", "last_tracking_update": "date"},
+}

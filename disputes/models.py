@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,11 +10,25 @@ from disputes.choices import (
     ALL_REASON_CODES,
     REQUESTED_OUTCOMES,
     TERMINAL_STATES,
+    AppealResult,
+    DecisionReason,
     DisputeState,
     DisputeType,
+    NotificationCategory,
+    OfferStatus,
+    Outcome,
+    Party,
+    RefundStatus,
+    ResolutionKind,
+    ReturnProblem,
+    Settlement,
+    Visibility,
 )
 from orders.models import Order, new_reference
 from orders.money import money_field
+
+USER = settings.AUTH_USER_MODEL
+GENESIS_HASH = "0" * 64
 
 
 def new_dispute_reference() -> str:
@@ -23,9 +38,8 @@ def new_dispute_reference() -> str:
 class Dispute(models.Model):
     """A buyer's claim about one order.
 
-    The lifecycle (transitions, deadlines, events) is built on this model by
-    the workflow table and services; nothing but those services writes
-    ``state``.
+    Nothing but the services of ``disputes.services`` writes ``state``,
+    ``settlement`` or the deadline columns (ARCHITECTURE rule 3).
     """
 
     reference = models.CharField(
@@ -33,34 +47,94 @@ class Dispute(models.Model):
     )
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
     # The parties are copied from the order so every scoped read is one index lookup.
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_opened"
-    )
-    seller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_received"
-    )
+    buyer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="disputes_opened")
+    seller = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="disputes_received")
     type = models.CharField(_("type"), max_length=32, choices=DisputeType.choices)
     reason = models.CharField(
         _("reason"), max_length=32, choices=[(c, c) for c in ALL_REASON_CODES]
     )
     description = models.TextField(_("description"))
+    # The facts that matter for the type: dates, quantities, tracking.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     claimed_amount = money_field(_("amount claimed"))
     requested_outcome = models.CharField(
         _("requested outcome"), max_length=32, choices=REQUESTED_OUTCOMES
     )
+
     state = models.CharField(
         max_length=32, choices=DisputeState.choices, default=DisputeState.DRAFT, editable=False
     )
+    settlement = models.CharField(
+        max_length=32,
+        choices=Settlement.choices,
+        default=Settlement.NONE,
+        blank=True,
+        editable=False,
+    )
+    # The current wait: when it ends, which rule set it, when it started (for
+    # the 50 % / 90 % reminders) and when the next reminder is due.
     deadline_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deadline_rule = models.CharField(max_length=32, blank=True, editable=False)
+    deadline_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminders_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    assigned_mediator = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_disputes"
+    )
+    # awaiting_info: which party was asked.
+    info_requested_from = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, editable=False
+    )
+    # The seller let the response window pass (SPEC: "the case shows the silence").
+    seller_silent = models.BooleanField(default=False, editable=False)
+    # A mediator review deadline was missed.
+    is_overdue = models.BooleanField(default=False, editable=False)
+
+    # Denormalised from offers, decisions and appeals so that
+    # allowed_actions() and waiting_on() read nothing but this row.
+    open_offer_party = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, editable=False
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    buyer_appealed = models.BooleanField(default=False, editable=False)
+    seller_appealed = models.BooleanField(default=False, editable=False)
+
+    # The resolution: what was agreed or decided, and how.
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True, editable=False)
+    refund_amount = money_field(_("refund amount"), null=True, blank=True, editable=False)
+    resolution_kind = models.CharField(
+        max_length=32, choices=ResolutionKind.choices, blank=True, editable=False
+    )
+
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every transition: the compare-and-set token.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # The audit chain: how many events, and the hash of the last one.
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    chain_head = models.CharField(max_length=64, default=GENESIS_HASH, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["state", "deadline_at"], name="dispute_state_deadline"),
+            # The sweep: only rows that wait on a deadline are in these indexes.
+            models.Index(
+                fields=["deadline_at"],
+                name="dispute_deadline_due",
+                condition=Q(deadline_at__isnull=False),
+            ),
+            models.Index(
+                fields=["reminder_at"],
+                name="dispute_reminder_due",
+                condition=Q(reminder_at__isnull=False),
+            ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
         ]
@@ -68,17 +142,29 @@ class Dispute(models.Model):
             # SPEC section 2: at most one active dispute per order.
             models.UniqueConstraint(
                 fields=["order"],
-                condition=~models.Q(state__in=[s.value for s in TERMINAL_STATES]),
+                condition=~Q(state__in=[s.value for s in TERMINAL_STATES]),
                 name="dispute_one_active_per_order",
             ),
             models.CheckConstraint(
-                condition=models.Q(claimed_amount__gte=0), name="dispute_claimed_amount_gte_0"
+                condition=Q(claimed_amount__gte=0), name="dispute_claimed_amount_gte_0"
             ),
             models.CheckConstraint(
-                condition=models.Q(state__in=DisputeState.values), name="dispute_state_valid"
+                condition=Q(refund_amount__isnull=True) | Q(refund_amount__gte=0),
+                name="dispute_refund_amount_gte_0",
             ),
             models.CheckConstraint(
-                condition=models.Q(type__in=DisputeType.values), name="dispute_type_valid"
+                condition=Q(state__in=DisputeState.values), name="dispute_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=DisputeType.values), name="dispute_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(settlement__in=Settlement.values), name="dispute_settlement_valid"
+            ),
+            # A deadline never exists without the rule that explains it.
+            models.CheckConstraint(
+                condition=Q(deadline_at__isnull=True) | ~Q(deadline_rule=""),
+                name="dispute_deadline_has_rule",
             ),
         ]
 
@@ -88,3 +174,283 @@ class Dispute(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state not in TERMINAL_STATES
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
+    def party_of(self, user: object) -> str | None:
+        """``buyer``, ``seller`` or None for anyone else."""
+        user_id = getattr(user, "pk", None)
+        if user_id == self.buyer_id:
+            return Party.BUYER
+        if user_id == self.seller_id:
+            return Party.SELLER
+        return None
+
+
+class Offer(models.Model):
+    """A proposal from one side; the other accepts or declines. A new one supersedes the last."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="offers")
+    made_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=8, choices=Party.choices)
+    outcome = models.CharField(
+        max_length=32,
+        choices=[c for c in Outcome.choices if c[0] != Outcome.CLAIM_REJECTED],
+    )
+    amount = money_field(_("refund amount"), default=0)
+    note = models.TextField(blank=True)
+    # "Request a refund" is the buyer's offer of a refund with a rationale.
+    is_refund_request = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute"],
+                condition=Q(status=OfferStatus.OPEN),
+                name="offer_one_open_per_dispute",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="offer_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.amount} ({self.status})"
+
+
+class Decision(models.Model):
+    """A mediator's reasoned decision, or a senior mediator's decision on appeal."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="decisions")
+    mediator = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    is_appeal = models.BooleanField(default=False)
+    appeal_result = models.CharField(max_length=16, choices=AppealResult.choices, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices)
+    refund_amount = money_field(default=0)
+    reason_code = models.CharField(max_length=32, choices=DecisionReason.choices)
+    rules_applied = models.TextField(blank=True)
+    rationale = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(refund_amount__gte=0), name="decision_refund_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        kind = "Appeal decision" if self.is_appeal else "Decision"
+        return f"{kind}: {self.get_outcome_display()}"
+
+
+class Appeal(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="appeals")
+    appellant = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=8, choices=Party.choices)
+    explanation = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # SPEC section 3: once each.
+            models.UniqueConstraint(fields=["dispute", "party"], name="appeal_once_per_party"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal by the {self.party}"
+
+
+class Refund(models.Model):
+    """Money going back to the buyer, executed through the payment gateway by a task."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="refunds")
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    provider_reference = models.CharField(max_length=64, blank=True)
+    # Sent to the gateway with every attempt, so a retry never pays twice.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=RefundStatus.values), name="refund_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.status})"
+
+
+class ReturnShipment(models.Model):
+    """The goods going back to the seller in a return-and-refund outcome."""
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="return_shipment"
+    )
+    carrier = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    auto_confirmed = models.BooleanField(default=False)
+    problem = models.CharField(max_length=16, choices=ReturnProblem.choices, blank=True)
+    problem_note = models.TextField(blank=True)
+    forfeited = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Return {self.carrier} {self.tracking_number}".strip()
+
+
+class Message(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    # all, or (chosen by a mediator) the mediator and one party only.
+    visibility = models.CharField(
+        max_length=8,
+        choices=[(v, label) for v, label in Visibility.choices if v != Visibility.MEDIATOR],
+        default=Visibility.ALL,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["dispute", "created_at"], name="message_dispute_created")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class MediatorNote(models.Model):
+    """Private notes of the platform; parties never see them."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="mediator_notes")
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class DisputeEvent(models.Model):
+    """One thing that happened to a dispute: append-only, hash-chained per dispute.
+
+    ``hash`` covers every column below and ``prev_hash``, the hash of the
+    dispute's previous event, so editing, deleting or inserting a row breaks
+    the chain (``manage.py verify_audit``).
+    """
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What the actor was in this case: buyer, seller, mediator, system.
+    actor_role = models.CharField(max_length=16)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.ALL)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["dispute_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "seq"], name="event_seq_unique_per_dispute"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}#{self.seq} {self.kind}"
+
+
+class Notification(models.Model):
+    """An in-app notification for one person about one event; its email is delivered by a task.
+
+    Written in the same transaction as the event, so it is also the outbox:
+    whatever a crashed worker or a broker outage left unsent, the sweep sends.
+    """
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        OFF = "off", _("Email off")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(DisputeEvent, on_delete=models.CASCADE, related_name="notifications")
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=16, choices=NotificationCategory.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=8, choices=EmailStatus.choices)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_pending",
+                condition=Q(email_status__in=["pending", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """Email on or off for one category; no row means on."""
+
+    user = models.ForeignKey(
+        USER, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(max_length=16, choices=NotificationCategory.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category"], name="preference_once_per_category"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {'on' if self.email else 'off'}"

@@ -77,12 +77,17 @@ def not_received_from(order: Order) -> datetime:
 
 
 def dispute_eligibility(
-    order: Order, dispute_type: str | None = None, *, now: datetime | None = None
+    order: Order,
+    dispute_type: str | None = None,
+    *,
+    now: datetime | None = None,
+    exclude_dispute: int | None = None,
 ) -> Eligibility:
     """Whether ``order`` can be disputed now (as ``dispute_type`` if given).
 
     Reads ``order.shipment``, ``order.payment`` and ``order.disputes.all()``:
     callers showing many orders select/prefetch them to keep queries constant.
+    ``exclude_dispute``: the draft being submitted does not block itself.
     """
     now = now or timezone.now()
 
@@ -98,7 +103,11 @@ def dispute_eligibility(
 
     # Any earlier dispute blocks a new one: an active one is still being
     # handled, and an ended one (closed or cancelled) cannot be reopened.
-    disputes = sorted(order.disputes.all(), key=lambda d: d.created_at, reverse=True)
+    disputes = sorted(
+        (d for d in order.disputes.all() if d.pk != exclude_dispute),
+        key=lambda d: d.created_at,
+        reverse=True,
+    )
     if disputes:
         latest = disputes[0]
         if latest.is_active:

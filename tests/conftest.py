@@ -15,6 +15,20 @@ def _fresh_cache():
     return
 
 
+@pytest.fixture(autouse=True)
+def _celery_inline(request):
+    """Tasks run inline, unless a test is marked ``real_worker`` (those start a
+    worker on Redis and must see their tasks go through the broker)."""
+    from disputes_site.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture
 def buyer(db):
     return BuyerFactory(email="bea@example.com", name="Bea Buyer")

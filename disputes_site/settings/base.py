@@ -269,3 +269,42 @@ LOGGING = {
 }
 
 FORM_RENDERER = "disputes_site.forms.BootstrapFormRenderer"
+
+# --- The dispute workflow (SPEC section 3; operator settings) ---------------
+# How long each wait lasts, in days; disputes/workflow.py names what each wait
+# is for and what happens when it passes.
+DISPUTE_DEADLINE_DAYS = {
+    "seller_response": env_int("DEADLINE_SELLER_RESPONSE_DAYS", 3, minimum=1),
+    "negotiation": env_int("DEADLINE_NEGOTIATION_DAYS", 7, minimum=1),
+    "mediator_review": env_int("DEADLINE_MEDIATOR_REVIEW_DAYS", 5, minimum=1),
+    "info_response": env_int("DEADLINE_INFO_RESPONSE_DAYS", 5, minimum=1),
+    "appeal_window": env_int("DEADLINE_APPEAL_WINDOW_DAYS", 10, minimum=1),
+    "appeal_review": env_int("DEADLINE_APPEAL_REVIEW_DAYS", 5, minimum=1),
+    "return_shipment": env_int("DEADLINE_RETURN_SHIPMENT_DAYS", 10, minimum=1),
+    "return_receipt": env_int("DEADLINE_RETURN_RECEIPT_DAYS", 10, minimum=1),
+    "replacement_shipment": env_int("DEADLINE_REPLACEMENT_SHIPMENT_DAYS", 10, minimum=1),
+}
+# Reminders go to whoever must act at these fractions of each wait.
+DISPUTE_REMINDER_PERCENTS = [
+    int(p) for p in env_list("DISPUTE_REMINDER_PERCENTS", ["50", "90"]) if p.isdigit()
+]
+# When the seller stays silent: "platform_review" (the platform steps in) or
+# "grant_claim" (the buyer's claim is granted).
+SELLER_SILENCE_POLICY = env_str("SELLER_SILENCE_POLICY", "platform_review")
+DEADLINE_SWEEP_SECONDS = env_int("DEADLINE_SWEEP_SECONDS", 60, minimum=1)
+DEADLINE_SWEEP_BATCH = env_int("DEADLINE_SWEEP_BATCH", 500, minimum=1)
+# The payment gateway refunds go through; the sandbox needs no account.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "disputes.payments.SandboxGateway")
+REFUND_MAX_RETRIES = env_int("REFUND_MAX_RETRIES", 5, minimum=0)
+NOTIFICATION_EMAIL_MAX_RETRIES = env_int("NOTIFICATION_EMAIL_MAX_RETRIES", 5, minimum=0)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines": {"task": "disputes.sweep_deadlines", "schedule": DEADLINE_SWEEP_SECONDS},
+    # The outbox sweep: emails a crashed worker or a broker outage left behind.
+    "deliver-pending-notifications": {
+        "task": "disputes.deliver_pending_notifications",
+        "schedule": 60,
+    },
+    "resume-refunds": {"task": "disputes.resume_refunds", "schedule": 300},
+}

@@ -24,11 +24,12 @@ def test_celery_configuration_is_safe_to_retry():
     assert conf.task_serializer == "json"
     assert conf.task_time_limit
     assert conf.task_soft_time_limit < conf.task_time_limit
-    # The tests run on Redis, so nothing is executed inline.
+    # The tests run on Redis, so nothing is executed inline by the settings.
     assert conf.broker_url.startswith("redis://")
-    assert conf.task_always_eager is False
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
 
 
+@pytest.mark.real_worker
 @pytest.mark.django_db
 def test_a_real_worker_runs_a_task_from_redis():
     assert settings.REDIS_URL, "make test sets REDIS_URL"

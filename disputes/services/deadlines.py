@@ -1,0 +1,139 @@
+"""The deadline sweep (ARCHITECTURE rule 5): due waits get their timeout transition,
+near ones a reminder. Safe to run twice at once: rows are taken with SKIP LOCKED
+and every step re-checks under the row lock."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from disputes.errors import DisputeError
+from disputes.models import Dispute
+from disputes.notifications import concerned
+from disputes.services.engine import append_event
+from disputes.services.transitions import TIMEOUT_SERVICES
+from disputes.workflow import RULES, deadline_sentence, next_reminder_at, waiting_party
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepResult:
+    timeouts: int = 0
+    reminders: int = 0
+    skipped: list[int] = field(default_factory=list)
+
+
+def sweep(*, now: datetime | None = None, batch: int = 500) -> SweepResult:
+    """Apply every due timeout, then send every due reminder, in batches."""
+    now = now or timezone.now()
+    result = SweepResult()
+    _sweep_column("deadline_at", now, batch, result, _apply_timeout)
+    _sweep_column("reminder_at", now, batch, result, _send_reminder)
+    return result
+
+
+def _sweep_column(
+    column: str, now: datetime, batch: int, result: SweepResult, step: object
+) -> None:
+    failed: set[int] = set()
+    while True:
+        with transaction.atomic():
+            # SKIP LOCKED: a concurrent sweep (or a user's transition) holds those
+            # rows; they are someone else's to handle now.
+            due = list(
+                Dispute.objects.filter(**{f"{column}__lte": now})
+                .exclude(pk__in=failed)
+                .order_by(column)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not due:
+                return
+            for pk in due:
+                try:
+                    with transaction.atomic():
+                        done = step(pk, now)  # type: ignore[operator]
+                except DisputeError as exc:
+                    # Not due any more (a user moved it first): nothing to do.
+                    log.info("sweep: dispute %s: %s", pk, exc)
+                    done = False
+                except Exception:
+                    log.exception("sweep: dispute %s failed", pk)
+                    failed.add(pk)
+                    result.skipped.append(pk)
+                    continue
+                if done:
+                    if column == "deadline_at":
+                        result.timeouts += 1
+                    else:
+                        result.reminders += 1
+                else:
+                    failed.add(pk)
+
+
+def _apply_timeout(pk: int, now: datetime) -> bool:
+    dispute = Dispute.objects.get(pk=pk)
+    if dispute.deadline_at is None or dispute.deadline_at > now:
+        return False
+    rule = RULES[dispute.deadline_rule]
+    TIMEOUT_SERVICES[rule.on_timeout](dispute=dispute)
+    return True
+
+
+def _send_reminder(pk: int, now: datetime) -> bool:
+    """A reminder to whoever must act, once per threshold: under the row lock,
+    ``reminders_sent`` moves on with the event, so a second sweep finds nothing due."""
+    dispute = Dispute.objects.select_for_update().get(pk=pk)
+    if dispute.reminder_at is None or dispute.reminder_at > now or dispute.deadline_at is None:
+        return False
+    party = waiting_party(dispute)
+    started = dispute.deadline_started_at or now
+    append_event(
+        pk,
+        kind="reminder",
+        actor=None,
+        details={
+            "rule": dispute.deadline_rule,
+            "percent": _percent(dispute),
+            "deadline_at": dispute.deadline_at,
+            "waiting_on": party,
+        },
+        visibility=_visibility_for(party),
+        recipients=_who_must_act(dispute, party),
+        notify_body=deadline_sentence(dispute),
+        extra_fields={
+            "reminders_sent": dispute.reminders_sent + 1,
+            "reminder_at": next_reminder_at(
+                started, dispute.deadline_at, sent=dispute.reminders_sent + 1
+            ),
+        },
+    )
+    return True
+
+
+def _percent(dispute: Dispute) -> int:
+    from django.conf import settings
+
+    percents = sorted(settings.DISPUTE_REMINDER_PERCENTS)
+    return percents[min(dispute.reminders_sent, len(percents) - 1)] if percents else 0
+
+
+def _who_must_act(dispute: Dispute, party: str) -> list[int]:
+    if party == "buyer":
+        return [dispute.buyer_id]
+    if party == "seller":
+        return [dispute.seller_id]
+    if party == "parties":
+        return [dispute.buyer_id, dispute.seller_id]
+    if party == "platform":
+        return sorted(concerned(dispute, "mediator"))
+    return []
+
+
+def _visibility_for(party: str) -> str:
+    return party if party in ("buyer", "seller") else ("mediator" if party == "platform" else "all")

@@ -1,0 +1,180 @@
+"""How every transition runs (ARCHITECTURE rule 2), and how other events are appended.
+
+1. open ``transaction.atomic()``; 2. re-read the row ``select_for_update()``;
+3. check the workflow table and the actor; 4. write with a compare-and-set on
+(state, version), so that anything but one updated row is a conflict (SQLite
+ignores row locks); 5. append the event, chained to the dispute's head;
+6. write the notifications; side effects go out with ``on_commit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from disputes.choices import TERMINAL_STATES, Visibility
+from disputes.errors import Conflict, NotAllowedNow, NotYours
+from disputes.events import next_event
+from disputes.models import Dispute, DisputeEvent
+from disputes.notifications import notify
+from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, permits, role_in
+
+# "Leave the current deadline as it is" (an action inside a state).
+KEEP = "keep"
+
+
+@dataclass
+class Change:
+    """What a transition writes besides the state: built by its service under the lock."""
+
+    target: str | None = None  # None: the table's target (or the same state)
+    rule: str | None = KEEP  # the deadline rule to start, None to clear, KEEP
+    settlement: str | None = None  # None: unchanged
+    fields: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    visibility: str = Visibility.ALL
+    notify_body: str = ""
+    recipients: Iterable[int] | None = None
+
+
+def deadline_fields(rule: str | None, now: datetime) -> dict[str, Any]:
+    if rule is None:
+        return {
+            "deadline_at": None,
+            "deadline_rule": "",
+            "deadline_started_at": None,
+            "reminder_at": None,
+            "reminders_sent": 0,
+        }
+    end, reminder = deadline_for(rule, now)
+    return {
+        "deadline_at": end,
+        "deadline_rule": rule,
+        "deadline_started_at": now,
+        "reminder_at": reminder,
+        "reminders_sent": 0,
+    }
+
+
+def lock(dispute_id: int) -> Dispute:
+    """The dispute row, locked until the transaction ends, with its order."""
+    return (
+        Dispute.objects.select_for_update(of=("self",)).select_related("order").get(pk=dispute_id)
+    )
+
+
+def run_transition(
+    dispute: Dispute,
+    actor: User | None,
+    name: str,
+    build: Callable[[Dispute, Role], Change],
+) -> Dispute:
+    """Apply transition ``name`` for ``actor`` (None: the system); returns the updated dispute."""
+    transition = TRANSITIONS[name]
+    with transaction.atomic():
+        locked = lock(dispute.pk)
+        role = role_in(locked, actor)
+        if role is None:
+            raise NotYours("You have no part in this dispute.")
+        if not permits(transition, locked, role, actor.pk if actor else None):
+            raise NotAllowedNow(_refusal(transition.label, locked))
+        change = build(locked, role)
+        now = timezone.now()
+        from_state = locked.state
+        target = change.target or transition.target or from_state
+        rule = change.rule
+        if rule == KEEP and target != from_state and transition.starts not in (None, SETTLE):
+            rule = transition.starts
+        if target in TERMINAL_STATES:
+            rule = None
+        values: dict[str, Any] = {"state": target, **change.fields}
+        if change.settlement is not None:
+            values["settlement"] = change.settlement
+        if target in TERMINAL_STATES:
+            values.setdefault("closed_at", now)
+        if rule != KEEP:
+            values.update(deadline_fields(rule, now))
+        event = next_event(
+            locked,
+            kind=name,
+            actor_id=actor.pk if actor else None,
+            actor_role=role.value,
+            created_at=now,
+            from_state=from_state,
+            to_state=target,
+            details=change.details,
+            visibility=change.visibility,
+        )
+        values.update(event_count=event.seq, chain_head=event.hash)
+        updated = Dispute.objects.filter(
+            pk=locked.pk, state=from_state, version=locked.version
+        ).update(version=F("version") + 1, **values)
+        if updated != 1:
+            raise Conflict("Someone else changed this dispute at the same moment; reload it.")
+        event.save(force_insert=True)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.version += 1
+        notify(locked, event, recipients=change.recipients, body=change.notify_body)
+    return locked
+
+
+def append_event(
+    dispute_id: int,
+    *,
+    kind: str,
+    actor: User | None,
+    details: dict[str, Any] | Callable[[Dispute], dict[str, Any]] | None = None,
+    visibility: str = Visibility.ALL,
+    recipients: Iterable[int] | None = None,
+    notify_body: str = "",
+    extra_fields: dict[str, Any] | None = None,
+    before: Callable[[Dispute], None] | None = None,
+) -> tuple[Dispute, DisputeEvent]:
+    """An event that is not a transition (message, note, reminder, refund paid, …).
+
+    Takes the dispute's row lock too: the chain has one writer at a time.
+    ``before`` runs under the lock (to check the state, or write a row).
+    """
+    with transaction.atomic():
+        locked = lock(dispute_id)
+        if before is not None:
+            before(locked)
+        if callable(details):
+            details = details(locked)
+        role = role_in(locked, actor)
+        event = next_event(
+            locked,
+            kind=kind,
+            actor_id=actor.pk if actor else None,
+            actor_role=_role_or_refuse(role).value,
+            created_at=timezone.now(),
+            from_state=locked.state,
+            to_state=locked.state,
+            details=details,
+            visibility=visibility,
+        )
+        values = {"event_count": event.seq, "chain_head": event.hash, **(extra_fields or {})}
+        Dispute.objects.filter(pk=locked.pk).update(**values)
+        event.save(force_insert=True)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        notify(locked, event, recipients=recipients, body=notify_body)
+    return locked, event
+
+
+def _refusal(label: str, dispute: Dispute) -> str:
+    return f"“{label}” is not possible now: the dispute is {dispute.get_state_display().lower()}."
+
+
+def _role_or_refuse(role: Role | None) -> Role:
+    if role is None:
+        raise NotYours("You have no part in this dispute.")
+    return role

@@ -1,0 +1,656 @@
+"""One function per arrow of SPEC section 3 (ARCHITECTURE rule 1).
+
+Each names its rule in its docstring, validates its input, and hands the
+engine a ``Change``; views, API views, admin actions, commands and tasks all
+call these and nothing else writes a dispute's state.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from disputes.choices import (
+    COMMITTED_REFUND_STATES,
+    AppealResult,
+    DecisionReason,
+    DisputeState,
+    OfferStatus,
+    Outcome,
+    Party,
+    ResolutionKind,
+    ReturnProblem,
+    Settlement,
+)
+from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, WindowClosed
+from disputes.models import Appeal, Decision, Dispute, Offer, Refund, ReturnShipment
+from disputes.services.engine import Change, run_transition
+from disputes.services.refunds import issue_refund
+from disputes.workflow import Role
+
+REFUND_OUTCOMES = (Outcome.FULL_REFUND, Outcome.PARTIAL_REFUND)
+OFFER_OUTCOMES = (
+    Outcome.FULL_REFUND,
+    Outcome.PARTIAL_REFUND,
+    Outcome.RETURN_AND_REFUND,
+    Outcome.REPLACEMENT,
+)
+
+
+# --- helpers ---------------------------------------------------------------
+
+
+def _text(value: str | None, field: str, what: str, *, min_length: int = 1) -> str:
+    value = (value or "").strip()
+    if len(value) < min_length:
+        if min_length > 1:
+            raise InvalidInput(f"{what} needs at least {min_length} characters.", field=field)
+        raise InvalidInput(f"{what} is required.", field=field)
+    return value
+
+
+def _amount(value: Any, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise BadAmount("Enter an amount such as 25.00.", field=field) from None
+    if not amount.is_finite() or amount < 0:
+        raise BadAmount("The amount must be zero or more.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise BadAmount("The amount can have at most two decimal places.", field=field)
+    return amount
+
+
+def _refundable(dispute: Dispute) -> Decimal:
+    committed = Refund.objects.filter(
+        order_id=dispute.order_id, status__in=COMMITTED_REFUND_STATES
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return dispute.order.amount_paid - committed
+
+
+def _check_money(dispute: Dispute, outcome: str, amount: Decimal, field: str = "amount") -> Decimal:
+    """Refund outcomes need an amount above zero and within what is refundable; others none."""
+    if outcome in (*REFUND_OUTCOMES, Outcome.RETURN_AND_REFUND):
+        if amount <= 0:
+            raise BadAmount("A refund must be more than zero.", field=field)
+        available = _refundable(dispute)
+        if amount > available:
+            raise BadAmount(
+                f"At most {available} {dispute.order.currency} can be refunded on this order.",
+                field=field,
+            )
+        return amount
+    return Decimal(0)
+
+
+def _party(role: Role) -> str:
+    return Party.BUYER if role == Role.BUYER else Party.SELLER
+
+
+def _expire_open_offers(dispute: Dispute, status: str = OfferStatus.EXPIRED) -> None:
+    Offer.objects.filter(dispute=dispute, status=OfferStatus.OPEN).update(
+        status=status, responded_at=timezone.now()
+    )
+
+
+def _settle(
+    dispute: Dispute, outcome: str, amount: Decimal, *, final: bool, kind: str | None = None
+) -> Change:
+    """What a resolution leads to (SPEC section 3, "Return and refund", "Refunds").
+
+    ``final`` is a platform decision that can no longer be appealed: a plain
+    refund or a rejection closes the case at once (the refund is paid in the
+    background); a return or a replacement keeps it resolved until done. An
+    amicable refund keeps the case resolved until the refund is paid.
+    """
+    fields: dict[str, Any] = {"outcome": outcome, "refund_amount": amount}
+    if kind is not None:
+        fields.update(resolution_kind=kind, resolved_at=timezone.now())
+    key = f"{dispute.reference}-{dispute.event_count + 1}"
+    if outcome in REFUND_OUTCOMES:
+        issue_refund(dispute, amount, key=key)
+        if final:
+            return Change(
+                target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields
+            )
+        return Change(
+            target=DisputeState.RESOLVED, rule=None, settlement=Settlement.REFUNDING, fields=fields
+        )
+    if outcome == Outcome.RETURN_AND_REFUND:
+        ReturnShipment.objects.get_or_create(dispute=dispute)
+        return Change(
+            target=DisputeState.RESOLVED,
+            rule="return_shipment",
+            settlement=Settlement.RETURN_SHIPMENT,
+            fields=fields,
+        )
+    if outcome == Outcome.REPLACEMENT:
+        return Change(
+            target=DisputeState.RESOLVED,
+            rule="replacement_shipment",
+            settlement=Settlement.REPLACEMENT,
+            fields=fields,
+        )
+    # Claim rejected: nothing to carry out.
+    return Change(target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields)
+
+
+def _must_be_open_offer(dispute: Dispute, offer_id: Any) -> Offer:
+    offer = Offer.objects.filter(dispute=dispute, status=OfferStatus.OPEN).first()
+    if offer is None or str(offer.pk) != str(offer_id):
+        raise Conflict(
+            "That offer is no longer open; a newer one may have replaced it.", field="offer"
+        )
+    return offer
+
+
+# --- the arrows ------------------------------------------------------------
+
+
+def dispute_submit(*, dispute: Dispute, actor: User) -> Dispute:
+    """draft → awaiting_seller (buyer). The seller sees the case from now on and has
+    the seller_response time to answer."""
+    from orders.eligibility import dispute_eligibility
+
+    def build(d: Dispute, role: Role) -> Change:
+        eligibility = dispute_eligibility(d.order, d.type, exclude_dispute=d.pk)
+        if not eligibility.allowed:
+            error = WindowClosed if eligibility.code == "window_closed" else NotAllowedNow
+            raise error(eligibility.reason)
+        if d.claimed_amount > _refundable(d):
+            raise BadAmount(
+                "The amount claimed is more than can be refunded.", field="claimed_amount"
+            )
+        return Change(fields={"submitted_at": timezone.now()})
+
+    return run_transition(dispute, actor, "submit", build)
+
+
+def dispute_accept_claim(*, dispute: Dispute, actor: User) -> Dispute:
+    """awaiting_seller → resolved (seller): the buyer gets the outcome they asked for."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        amount = d.claimed_amount if d.requested_outcome != Outcome.REPLACEMENT else Decimal(0)
+        change = _settle(
+            d, d.requested_outcome, amount, final=False, kind=ResolutionKind.CLAIM_ACCEPTED
+        )
+        change.details = {"outcome": d.requested_outcome, "amount": amount}
+        return change
+
+    return run_transition(dispute, actor, "accept_claim", build)
+
+
+def dispute_reject_claim(*, dispute: Dispute, actor: User, note: str = "") -> Dispute:
+    """awaiting_seller → negotiating (seller): the parties negotiate, or escalate."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(details={"note": (note or "").strip()})
+
+    return run_transition(dispute, actor, "reject_claim", build)
+
+
+def dispute_make_offer(
+    *, dispute: Dispute, actor: User, outcome: str, amount: Any = 0, note: str = ""
+) -> Dispute:
+    """awaiting_seller / negotiating → negotiating (the seller first, then either side).
+    A new offer supersedes the open one; the other side accepts or declines."""
+    if outcome not in OFFER_OUTCOMES:
+        raise InvalidInput(
+            "Choose what you offer: a refund, a return and refund, or a replacement.",
+            field="outcome",
+        )
+    value = _amount(amount)
+
+    def build(d: Dispute, role: Role) -> Change:
+        money = _check_money(d, outcome, value)
+        return _new_offer(d, actor, role, outcome, money, note, is_refund_request=False)
+
+    return run_transition(dispute, actor, "make_offer", build)
+
+
+def dispute_request_refund(
+    *, dispute: Dispute, actor: User, amount: Any, rationale: str
+) -> Dispute:
+    """negotiating → negotiating (buyer): "Request a refund" is the buyer's offer of a
+    refund with an amount and a rationale."""
+    value = _amount(amount)
+    reason = _text(rationale, "rationale", "The rationale")
+
+    def build(d: Dispute, role: Role) -> Change:
+        money = _check_money(d, Outcome.PARTIAL_REFUND, value)
+        outcome = Outcome.FULL_REFUND if money == d.order.amount_paid else Outcome.PARTIAL_REFUND
+        return _new_offer(d, actor, role, outcome, money, reason, is_refund_request=True)
+
+    return run_transition(dispute, actor, "request_refund", build)
+
+
+def _new_offer(
+    d: Dispute,
+    actor: User,
+    role: Role,
+    outcome: str,
+    amount: Decimal,
+    note: str,
+    *,
+    is_refund_request: bool,
+) -> Change:
+    _expire_open_offers(d, OfferStatus.SUPERSEDED)
+    offer = Offer.objects.create(
+        dispute=d,
+        made_by=actor,
+        party=_party(role),
+        outcome=outcome,
+        amount=amount,
+        note=(note or "").strip(),
+        is_refund_request=is_refund_request,
+    )
+    return Change(
+        fields={"open_offer_party": offer.party},
+        details={"offer": offer.pk, "outcome": outcome, "amount": amount, "note": offer.note},
+    )
+
+
+def dispute_decline_offer(*, dispute: Dispute, actor: User, offer: Any, note: str = "") -> Dispute:
+    """negotiating → negotiating (the side the open offer was made to)."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        open_offer = _must_be_open_offer(d, offer)
+        Offer.objects.filter(pk=open_offer.pk).update(
+            status=OfferStatus.DECLINED, responded_at=timezone.now()
+        )
+        return Change(
+            fields={"open_offer_party": ""},
+            details={"offer": open_offer.pk, "note": (note or "").strip()},
+        )
+
+    return run_transition(dispute, actor, "decline_offer", build)
+
+
+def dispute_accept_offer(*, dispute: Dispute, actor: User, offer: Any) -> Dispute:
+    """negotiating → resolved (the side the open offer was made to): amicable and final."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        open_offer = _must_be_open_offer(d, offer)
+        Offer.objects.filter(pk=open_offer.pk).update(
+            status=OfferStatus.ACCEPTED, responded_at=timezone.now()
+        )
+        change = _settle(
+            d, open_offer.outcome, open_offer.amount, final=False, kind=ResolutionKind.AMICABLE
+        )
+        change.fields["open_offer_party"] = ""
+        change.details = {
+            "offer": open_offer.pk,
+            "outcome": open_offer.outcome,
+            "amount": open_offer.amount,
+        }
+        return change
+
+    return run_transition(dispute, actor, "accept_offer", build)
+
+
+def dispute_escalate(*, dispute: Dispute, actor: User, justification: str) -> Dispute:
+    """negotiating → under_review (either side, with a justification): a formal dispute."""
+    reason = _text(justification, "justification", "The justification", min_length=10)
+
+    def build(d: Dispute, role: Role) -> Change:
+        _expire_open_offers(d)
+        return Change(fields={"open_offer_party": ""}, details={"justification": reason})
+
+    return run_transition(dispute, actor, "escalate", build)
+
+
+def dispute_seller_silence(*, dispute: Dispute) -> Dispute:
+    """awaiting_seller → under_review when the response window passes: the platform
+    steps in and the case shows the silence; or, with SELLER_SILENCE_POLICY =
+    grant_claim, → resolved with the buyer's requested outcome."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        details = {"deadline_passed": "seller_response"}
+        if settings.SELLER_SILENCE_POLICY == "grant_claim":
+            amount = d.claimed_amount if d.requested_outcome != Outcome.REPLACEMENT else Decimal(0)
+            change = _settle(
+                d, d.requested_outcome, amount, final=False, kind=ResolutionKind.SELLER_SILENCE
+            )
+            change.fields["seller_silent"] = True
+            change.details = {**details, "granted": True}
+            return change
+        return Change(fields={"seller_silent": True}, details=details)
+
+    return run_transition(dispute, None, "seller_silence", build)
+
+
+def dispute_negotiation_timeout(*, dispute: Dispute) -> Dispute:
+    """negotiating → under_review when the negotiation window passes; open offers expire."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        _expire_open_offers(d)
+        return Change(fields={"open_offer_party": ""}, details={"deadline_passed": "negotiation"})
+
+    return run_transition(dispute, None, "negotiation_timeout", build)
+
+
+def dispute_request_info(*, dispute: Dispute, actor: User, party: str, question: str) -> Dispute:
+    """under_review → awaiting_info (mediator): one party is asked a question, with a deadline."""
+    if party not in Party.values:
+        raise InvalidInput("Ask the buyer or the seller.", field="party")
+    text = _text(question, "question", "The question")
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            fields={"info_requested_from": party},
+            details={"party": party, "question": text},
+            visibility=party,
+        )
+
+    return run_transition(dispute, actor, "request_info", build)
+
+
+def dispute_provide_info(*, dispute: Dispute, actor: User, answer: str) -> Dispute:
+    """awaiting_info → under_review (the party asked)."""
+    text = _text(answer, "answer", "The answer")
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            fields={"info_requested_from": ""},
+            details={"answer": text},
+            visibility=d.info_requested_from,
+        )
+
+    return run_transition(dispute, actor, "provide_info", build)
+
+
+def dispute_info_timeout(*, dispute: Dispute) -> Dispute:
+    """awaiting_info → under_review when the asked party lets the deadline pass."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            fields={"info_requested_from": ""},
+            details={"deadline_passed": "info_response", "party": d.info_requested_from},
+        )
+
+    return run_transition(dispute, None, "info_timeout", build)
+
+
+def dispute_review_overdue(*, dispute: Dispute) -> Dispute:
+    """under_review / appealed, deadline passed: the case is flagged overdue and gets a
+    new review window (mediation reassigns it to the least-loaded other mediator)."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        rule = "appeal_review" if d.state == DisputeState.APPEALED else "mediator_review"
+        return Change(
+            rule=rule, fields={"is_overdue": True}, details={"deadline_passed": d.deadline_rule}
+        )
+
+    return run_transition(dispute, None, "review_overdue", build)
+
+
+def dispute_decide(
+    *,
+    dispute: Dispute,
+    actor: User,
+    outcome: str,
+    refund_amount: Any,
+    reason_code: str,
+    rationale: str,
+    rules_applied: str = "",
+) -> Dispute:
+    """under_review → resolved (mediator): a reasoned decision both parties see; it can
+    be appealed within the appeal window, then it is carried out."""
+    if outcome not in Outcome.values:
+        raise InvalidInput("Choose an outcome.", field="outcome")
+    if reason_code not in DecisionReason.values:
+        raise InvalidInput("Choose a reason code.", field="reason_code")
+    text = _text(rationale, "rationale", "The rationale", min_length=20)
+    value = _amount(refund_amount, "refund_amount")
+
+    def build(d: Dispute, role: Role) -> Change:
+        money = _check_money(d, outcome, value, field="refund_amount")
+        decision = Decision.objects.create(
+            dispute=d,
+            mediator=actor,
+            outcome=outcome,
+            refund_amount=money,
+            reason_code=reason_code,
+            rules_applied=(rules_applied or "").strip(),
+            rationale=text,
+        )
+        return Change(
+            settlement=Settlement.APPEAL_WINDOW,
+            fields={
+                "outcome": outcome,
+                "refund_amount": money,
+                "decided_by": actor,
+                "resolution_kind": ResolutionKind.DECISION,
+                "resolved_at": timezone.now(),
+                "is_overdue": False,
+            },
+            details={
+                "decision": decision.pk,
+                "outcome": outcome,
+                "refund_amount": money,
+                "reason_code": reason_code,
+                "rationale": text,
+                "rules_applied": decision.rules_applied,
+            },
+        )
+
+    return run_transition(dispute, actor, "decide", build)
+
+
+def dispute_appeal(*, dispute: Dispute, actor: User, explanation: str) -> Dispute:
+    """resolved → appealed (a party, once each, within the appeal window, with new
+    information): a senior mediator who did not decide the case reviews it."""
+    text = _text(explanation, "explanation", "The explanation", min_length=20)
+
+    def build(d: Dispute, role: Role) -> Change:
+        if d.deadline_at is not None and d.deadline_at <= timezone.now():
+            raise WindowClosed("The appeal window has closed.")
+        party = _party(role)
+        appeal = Appeal.objects.create(dispute=d, appellant=actor, party=party, explanation=text)
+        flag = "buyer_appealed" if party == Party.BUYER else "seller_appealed"
+        return Change(
+            settlement=Settlement.NONE,
+            fields={flag: True},
+            details={"appeal": appeal.pk, "party": party, "explanation": text},
+        )
+
+    return run_transition(dispute, actor, "appeal", build)
+
+
+def dispute_finalize(*, dispute: Dispute) -> Dispute:
+    """resolved → closed when the appeal window ends: the platform's decision is
+    final and carried out (a return or a replacement keeps the case resolved until done)."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        change = _settle(d, d.outcome, d.refund_amount or Decimal(0), final=True)
+        change.details = {"deadline_passed": "appeal_window", "outcome": d.outcome}
+        return change
+
+    return run_transition(dispute, None, "finalize", build)
+
+
+def dispute_decide_appeal(
+    *,
+    dispute: Dispute,
+    actor: User,
+    result: str,
+    rationale: str,
+    outcome: str | None = None,
+    refund_amount: Any = 0,
+) -> Dispute:
+    """appealed → closed (senior mediator, not the first decider): the decision is
+    upheld or overturned with a rationale, then carried out."""
+    if result not in AppealResult.values:
+        raise InvalidInput("Uphold or overturn the decision.", field="result")
+    text = _text(rationale, "rationale", "The rationale", min_length=20)
+    if result == AppealResult.OVERTURNED and outcome not in Outcome.values:
+        raise InvalidInput("Choose the new outcome.", field="outcome")
+    value = _amount(refund_amount, "refund_amount")
+
+    def build(d: Dispute, role: Role) -> Change:
+        if result == AppealResult.UPHELD:
+            final_outcome, money = d.outcome, d.refund_amount or Decimal(0)
+        else:
+            final_outcome = outcome or ""
+            money = _check_money(d, final_outcome, value, field="refund_amount")
+        decision = Decision.objects.create(
+            dispute=d,
+            mediator=actor,
+            is_appeal=True,
+            appeal_result=result,
+            outcome=final_outcome,
+            refund_amount=money,
+            reason_code=DecisionReason.OTHER,
+            rationale=text,
+        )
+        change = _settle(d, final_outcome, money, final=True, kind=ResolutionKind.APPEAL)
+        change.details = {
+            "decision": decision.pk,
+            "result": result,
+            "outcome": final_outcome,
+            "refund_amount": money,
+            "rationale": text,
+        }
+        return change
+
+    return run_transition(dispute, actor, "decide_appeal", build)
+
+
+def dispute_ship_return(
+    *, dispute: Dispute, actor: User, carrier: str, tracking_number: str
+) -> Dispute:
+    """resolved (return to ship) → resolved (return on its way), buyer: the seller now has
+    the return_receipt time to confirm or report a problem."""
+    carrier = _text(carrier, "carrier", "The carrier")
+    tracking = _text(tracking_number, "tracking_number", "The tracking number")
+
+    def build(d: Dispute, role: Role) -> Change:
+        ReturnShipment.objects.filter(dispute=d).update(
+            carrier=carrier, tracking_number=tracking, shipped_at=timezone.now()
+        )
+        return Change(
+            rule="return_receipt",
+            settlement=Settlement.RETURN_RECEIPT,
+            details={"carrier": carrier, "tracking_number": tracking},
+        )
+
+    return run_transition(dispute, actor, "ship_return", build)
+
+
+def dispute_confirm_return(*, dispute: Dispute, actor: User | None = None) -> Dispute:
+    """resolved (return on its way) → resolved (refund being paid), by the seller or,
+    when the seller lets the deadline pass, automatically: then the refund is issued."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        automatic = role == Role.SYSTEM
+        if automatic and (d.deadline_at is None or d.deadline_at > timezone.now()):
+            raise NotAllowedNow("The seller still has time to confirm the return.")
+        ReturnShipment.objects.filter(dispute=d).update(
+            received_at=timezone.now(), auto_confirmed=automatic
+        )
+        issue_refund(d, d.refund_amount or Decimal(0), key=f"{d.reference}-{d.event_count + 1}")
+        return Change(
+            rule=None,
+            settlement=Settlement.REFUNDING,
+            details={"automatic": automatic, "refund_amount": d.refund_amount},
+        )
+
+    return run_transition(dispute, actor, "confirm_return", build)
+
+
+def dispute_report_return_problem(
+    *, dispute: Dispute, actor: User, problem: str, note: str = ""
+) -> Dispute:
+    """resolved (return on its way) → under_review (seller): what came back was damaged,
+    empty or different; the platform decides."""
+    if problem not in ReturnProblem.values:
+        raise InvalidInput("Say what was wrong with the return.", field="problem")
+
+    def build(d: Dispute, role: Role) -> Change:
+        ReturnShipment.objects.filter(dispute=d).update(
+            problem=problem, problem_note=(note or "").strip()
+        )
+        return Change(
+            settlement=Settlement.NONE, details={"problem": problem, "note": (note or "").strip()}
+        )
+
+    return run_transition(dispute, actor, "report_return_problem", build)
+
+
+def dispute_forfeit_return(*, dispute: Dispute) -> Dispute:
+    """resolved (return to ship) → closed when the buyer does not ship in time:
+    the refund is forfeited."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        ReturnShipment.objects.filter(dispute=d).update(forfeited=True)
+        return Change(settlement=Settlement.NONE, details={"deadline_passed": "return_shipment"})
+
+    return run_transition(dispute, None, "forfeit_return", build)
+
+
+def dispute_ship_replacement(
+    *, dispute: Dispute, actor: User, carrier: str, tracking_number: str
+) -> Dispute:
+    """resolved (replacement due) → closed (seller): the replacement is on its way."""
+    carrier = _text(carrier, "carrier", "The carrier")
+    tracking = _text(tracking_number, "tracking_number", "The tracking number")
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            settlement=Settlement.NONE, details={"carrier": carrier, "tracking_number": tracking}
+        )
+
+    return run_transition(dispute, actor, "ship_replacement", build)
+
+
+def dispute_replacement_timeout(*, dispute: Dispute) -> Dispute:
+    """resolved (replacement due) → under_review when the seller does not ship in time."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            settlement=Settlement.NONE, details={"deadline_passed": "replacement_shipment"}
+        )
+
+    return run_transition(dispute, None, "replacement_timeout", build)
+
+
+def dispute_complete(*, dispute: Dispute) -> Dispute:
+    """resolved (refund being paid) → closed, by the refund task once the refund is paid."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(settlement=Settlement.NONE, details={"refund_amount": d.refund_amount})
+
+    return run_transition(dispute, None, "complete", build)
+
+
+def dispute_cancel(*, dispute: Dispute, actor: User, reason: str = "") -> Dispute:
+    """Any state before resolved → cancelled (buyer, after a confirmation). Final: the
+    dispute cannot be reopened and the order cannot be disputed again."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        _expire_open_offers(d)
+        return Change(
+            settlement=Settlement.NONE,
+            fields={"open_offer_party": "", "info_requested_from": ""},
+            details={"reason": (reason or "").strip()},
+        )
+
+    return run_transition(dispute, actor, "cancel", build)
+
+
+# The timeout action of each deadline rule, as the sweep applies it.
+TIMEOUT_SERVICES = {
+    "seller_silence": dispute_seller_silence,
+    "negotiation_timeout": dispute_negotiation_timeout,
+    "info_timeout": dispute_info_timeout,
+    "review_overdue": dispute_review_overdue,
+    "finalize": dispute_finalize,
+    "forfeit_return": dispute_forfeit_return,
+    "confirm_return": dispute_confirm_return,
+    "replacement_timeout": dispute_replacement_timeout,
+}

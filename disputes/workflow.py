@@ -1,0 +1,572 @@
+"""The dispute workflow of SPEC section 3, as data.
+
+Every arrow is one ``Transition`` in ``TRANSITIONS``; every wait is one
+``DeadlineRule`` in ``RULES``. Permission checks, ``allowed_actions``,
+``waiting_on``, the deadline and its sentence, and the state diagram in
+``docs/workflow.md`` all come from these two tables and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from disputes.choices import DisputeState as S
+from disputes.choices import Party, Settlement
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from disputes.models import Dispute
+
+
+class Role(StrEnum):
+    """Who takes a transition, relative to the case."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+    MEDIATOR = "mediator"
+    SENIOR = "senior"  # a mediator with the review_appeals permission
+    SYSTEM = "system"  # the deadline sweep and background tasks
+
+
+class WaitsOn(StrEnum):
+    BUYER = "buyer"
+    SELLER = "seller"
+    # Negotiation: whoever received the open offer, or either party when none is open.
+    PARTIES = "parties"
+    ASKED_PARTY = "asked_party"
+    PLATFORM = "platform"
+    NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    key: str
+    waits_on: WaitsOn
+    # The transition the sweep applies, as the system, when the wait ends.
+    on_timeout: str
+    # "the seller has 3 days to respond" and "then the platform steps in".
+    who_has: str
+    then: str
+
+    @property
+    def days(self) -> int:
+        return int(settings.DISPUTE_DEADLINE_DAYS[self.key])
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(days=self.days)
+
+
+RULES: dict[str, DeadlineRule] = {
+    rule.key: rule
+    for rule in [
+        DeadlineRule(
+            "seller_response",
+            WaitsOn.SELLER,
+            "seller_silence",
+            "The seller has {days} days to respond",
+            "then the platform steps in",
+        ),
+        DeadlineRule(
+            "negotiation",
+            WaitsOn.PARTIES,
+            "negotiation_timeout",
+            "The parties have {days} days to agree",
+            "then the platform reviews the case",
+        ),
+        DeadlineRule(
+            "mediator_review",
+            WaitsOn.PLATFORM,
+            "review_overdue",
+            "The platform decides within {days} days",
+            "then the case is flagged overdue and reassigned",
+        ),
+        DeadlineRule(
+            "info_response",
+            WaitsOn.ASKED_PARTY,
+            "info_timeout",
+            "The {party} has {days} days to answer the mediator",
+            "then the review continues without the answer",
+        ),
+        DeadlineRule(
+            "appeal_window",
+            WaitsOn.NOBODY,
+            "finalize",
+            "Either party may appeal within {days} days",
+            "then the decision is final",
+        ),
+        DeadlineRule(
+            "appeal_review",
+            WaitsOn.PLATFORM,
+            "review_overdue",
+            "A senior mediator decides the appeal within {days} days",
+            "then the appeal is flagged overdue and reassigned",
+        ),
+        DeadlineRule(
+            "return_shipment",
+            WaitsOn.BUYER,
+            "forfeit_return",
+            "The buyer has {days} days to ship the goods back and enter the tracking number",
+            "then the refund is forfeited",
+        ),
+        DeadlineRule(
+            "return_receipt",
+            WaitsOn.SELLER,
+            "confirm_return",
+            "The seller has {days} days to confirm receipt of the return or report a problem",
+            "then receipt is confirmed automatically and the refund is paid",
+        ),
+        DeadlineRule(
+            "replacement_shipment",
+            WaitsOn.SELLER,
+            "replacement_timeout",
+            "The seller has {days} days to ship the replacement",
+            "then the platform steps in",
+        ),
+    ]
+}
+
+
+# Guards: conditions beyond state and role, each a pure function of the
+# dispute row, the actor's role in it and the actor's id (no queries).
+def _offer_recipient(d: Dispute, role: Role, user_id: int | None) -> bool:
+    return bool(d.open_offer_party) and d.open_offer_party != role.value
+
+
+def _asked_party(d: Dispute, role: Role, user_id: int | None) -> bool:
+    return d.info_requested_from == role.value
+
+
+def _not_yet_appealed(d: Dispute, role: Role, user_id: int | None) -> bool:
+    return not (d.buyer_appealed if role == Role.BUYER else d.seller_appealed)
+
+
+def _seller_first(d: Dispute, role: Role, user_id: int | None) -> bool:
+    # While the case awaits the seller, only the seller moves it.
+    return d.state != S.AWAITING_SELLER or role == Role.SELLER
+
+
+def _not_the_decider(d: Dispute, role: Role, user_id: int | None) -> bool:
+    # Recusal: whoever decided the case never reviews its appeal.
+    return d.decided_by_id is None or d.decided_by_id != user_id
+
+
+def _deadline_passed(d: Dispute, role: Role, user_id: int | None) -> bool:
+    return d.deadline_at is not None and d.deadline_at <= timezone.now()
+
+
+GUARDS: dict[str, Callable[[Dispute, Role, int | None], bool]] = {
+    "offer_recipient": _offer_recipient,
+    "asked_party": _asked_party,
+    "not_yet_appealed": _not_yet_appealed,
+    "seller_first": _seller_first,
+    "not_the_decider": _not_the_decider,
+    "deadline_passed": _deadline_passed,
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    # Where it leads; ``None`` means the state stays (an action inside a state).
+    target: str | None
+    roles: frozenset[Role]
+    # The deadline rule started on arrival; "settle" means the resolution's
+    # settlement decides (refund, return, replacement, appeal window).
+    starts: str | None = None
+    # In ``resolved``: which settlement step the transition belongs to.
+    settlements: frozenset[str] = field(default_factory=frozenset)
+    guards: tuple[str, ...] = ()
+    # Other states the service may lead to, by outcome (drawn in the diagram).
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def is_timeout(self) -> bool:
+        return any(rule.on_timeout == self.name for rule in RULES.values())
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.target, *self.alternatives) if t is not None)
+
+
+def _t(
+    name: str,
+    label: str,
+    sources: tuple[str, ...],
+    target: str | None,
+    roles: tuple[Role, ...],
+    *,
+    starts: str | None = None,
+    settlements: tuple[str, ...] = (),
+    guards: tuple[str, ...] = (),
+    alternatives: tuple[str, ...] = (),
+) -> Transition:
+    return Transition(
+        name,
+        label,
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        starts=starts,
+        settlements=frozenset(settlements),
+        guards=guards,
+        alternatives=alternatives,
+    )
+
+
+BEFORE_RESOLVED = (S.DRAFT, S.AWAITING_SELLER, S.NEGOTIATING, S.UNDER_REVIEW, S.AWAITING_INFO)
+SETTLE = "settle"
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t(
+            "submit",
+            "Submit",
+            (S.DRAFT,),
+            S.AWAITING_SELLER,
+            (Role.BUYER,),
+            starts="seller_response",
+        ),
+        _t(
+            "accept_claim",
+            "Accept the claim",
+            (S.AWAITING_SELLER,),
+            S.RESOLVED,
+            (Role.SELLER,),
+            starts=SETTLE,
+        ),
+        _t(
+            "reject_claim",
+            "Reject the claim",
+            (S.AWAITING_SELLER,),
+            S.NEGOTIATING,
+            (Role.SELLER,),
+            starts="negotiation",
+        ),
+        _t(
+            "make_offer",
+            "Make an offer",
+            (S.AWAITING_SELLER, S.NEGOTIATING),
+            S.NEGOTIATING,
+            (Role.BUYER, Role.SELLER),
+            starts="negotiation",
+            guards=("seller_first",),
+        ),
+        _t("request_refund", "Request a refund", (S.NEGOTIATING,), S.NEGOTIATING, (Role.BUYER,)),
+        _t(
+            "decline_offer",
+            "Decline the offer",
+            (S.NEGOTIATING,),
+            S.NEGOTIATING,
+            (Role.BUYER, Role.SELLER),
+            guards=("offer_recipient",),
+        ),
+        _t(
+            "accept_offer",
+            "Accept the offer",
+            (S.NEGOTIATING,),
+            S.RESOLVED,
+            (Role.BUYER, Role.SELLER),
+            starts=SETTLE,
+            guards=("offer_recipient",),
+        ),
+        _t(
+            "escalate",
+            "Switch to a formal dispute",
+            (S.NEGOTIATING,),
+            S.UNDER_REVIEW,
+            (Role.BUYER, Role.SELLER),
+            starts="mediator_review",
+        ),
+        _t(
+            "seller_silence",
+            "The seller did not respond",
+            (S.AWAITING_SELLER,),
+            S.UNDER_REVIEW,
+            (Role.SYSTEM,),
+            starts="mediator_review",
+            guards=("deadline_passed",),
+            alternatives=(S.RESOLVED,),
+        ),
+        _t(
+            "negotiation_timeout",
+            "The negotiation ran out of time",
+            (S.NEGOTIATING,),
+            S.UNDER_REVIEW,
+            (Role.SYSTEM,),
+            starts="mediator_review",
+            guards=("deadline_passed",),
+        ),
+        _t(
+            "request_info",
+            "Request information",
+            (S.UNDER_REVIEW,),
+            S.AWAITING_INFO,
+            (Role.MEDIATOR, Role.SENIOR),
+            starts="info_response",
+        ),
+        _t(
+            "provide_info",
+            "Provide information",
+            (S.AWAITING_INFO,),
+            S.UNDER_REVIEW,
+            (Role.BUYER, Role.SELLER),
+            starts="mediator_review",
+            guards=("asked_party",),
+        ),
+        _t(
+            "info_timeout",
+            "The information did not come",
+            (S.AWAITING_INFO,),
+            S.UNDER_REVIEW,
+            (Role.SYSTEM,),
+            starts="mediator_review",
+            guards=("deadline_passed",),
+        ),
+        _t(
+            "review_overdue",
+            "The review is overdue",
+            (S.UNDER_REVIEW, S.APPEALED),
+            None,
+            (Role.SYSTEM,),
+            guards=("deadline_passed",),
+        ),
+        _t(
+            "decide",
+            "Decide",
+            (S.UNDER_REVIEW,),
+            S.RESOLVED,
+            (Role.MEDIATOR, Role.SENIOR),
+            starts="appeal_window",
+        ),
+        _t(
+            "appeal",
+            "Appeal the decision",
+            (S.RESOLVED,),
+            S.APPEALED,
+            (Role.BUYER, Role.SELLER),
+            starts="appeal_review",
+            settlements=(Settlement.APPEAL_WINDOW,),
+            guards=("not_yet_appealed",),
+        ),
+        _t(
+            "finalize",
+            "The decision became final",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.SYSTEM,),
+            starts=SETTLE,
+            settlements=(Settlement.APPEAL_WINDOW,),
+            guards=("deadline_passed",),
+            alternatives=(S.RESOLVED,),
+        ),
+        _t(
+            "decide_appeal",
+            "Decide the appeal",
+            (S.APPEALED,),
+            S.CLOSED,
+            (Role.SENIOR,),
+            starts=SETTLE,
+            guards=("not_the_decider",),
+            alternatives=(S.RESOLVED,),
+        ),
+        _t(
+            "ship_return",
+            "Ship the return",
+            (S.RESOLVED,),
+            None,
+            (Role.BUYER,),
+            starts="return_receipt",
+            settlements=(Settlement.RETURN_SHIPMENT,),
+        ),
+        _t(
+            "confirm_return",
+            "Confirm the return arrived",
+            (S.RESOLVED,),
+            None,
+            (Role.SELLER, Role.SYSTEM),
+            settlements=(Settlement.RETURN_RECEIPT,),
+        ),
+        _t(
+            "report_return_problem",
+            "Report a problem with the return",
+            (S.RESOLVED,),
+            S.UNDER_REVIEW,
+            (Role.SELLER,),
+            starts="mediator_review",
+            settlements=(Settlement.RETURN_RECEIPT,),
+        ),
+        _t(
+            "forfeit_return",
+            "The return was not shipped in time",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.SYSTEM,),
+            settlements=(Settlement.RETURN_SHIPMENT,),
+            guards=("deadline_passed",),
+        ),
+        _t(
+            "ship_replacement",
+            "Ship the replacement",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.SELLER,),
+            settlements=(Settlement.REPLACEMENT,),
+        ),
+        _t(
+            "replacement_timeout",
+            "The replacement was not shipped in time",
+            (S.RESOLVED,),
+            S.UNDER_REVIEW,
+            (Role.SYSTEM,),
+            starts="mediator_review",
+            settlements=(Settlement.REPLACEMENT,),
+            guards=("deadline_passed",),
+        ),
+        _t(
+            "complete",
+            "The refund was paid",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.SYSTEM,),
+            settlements=(Settlement.REFUNDING,),
+        ),
+        _t("cancel", "Cancel dispute", BEFORE_RESOLVED, S.CANCELLED, (Role.BUYER,)),
+    ]
+}
+
+
+def role_in(dispute: Dispute, user: User | None) -> Role | None:
+    """The viewer's role in this case: a party, a mediator, the system (None user), or nothing."""
+    if user is None:
+        return Role.SYSTEM
+    party = dispute.party_of(user)
+    if party == Party.BUYER:
+        return Role.BUYER
+    if party == Party.SELLER:
+        return Role.SELLER
+    if getattr(user, "is_mediator", False):
+        return Role.SENIOR if user.has_perm("accounts.review_appeals") else Role.MEDIATOR
+    return None
+
+
+def _roles_covering(role: Role) -> set[Role]:
+    # A senior mediator may do everything a mediator may.
+    return {Role.MEDIATOR, Role.SENIOR} if role == Role.SENIOR else {role}
+
+
+def permits(
+    transition: Transition, dispute: Dispute, role: Role | None, user_id: int | None = None
+) -> bool:
+    """May ``role`` (the user ``user_id``) take ``transition`` on ``dispute`` now?"""
+    if role is None or dispute.state not in transition.sources:
+        return False
+    if not (_roles_covering(role) & transition.roles):
+        return False
+    if transition.settlements and dispute.settlement not in transition.settlements:
+        return False
+    # The sweep's timeouts need their deadline passed; a system action that a
+    # service triggers (confirm_return by the sweep, complete by the refund
+    # task) has no such guard.
+    guards = transition.guards
+    if role != Role.SYSTEM:
+        guards = tuple(g for g in guards if g != "deadline_passed")
+    return all(GUARDS[g](dispute, role, user_id) for g in guards)
+
+
+def allowed_actions(dispute: Dispute, user: User) -> list[str]:
+    """The transitions this viewer may take now, in table order (never system ones)."""
+    role = role_in(dispute, user)
+    if role in (None, Role.SYSTEM):
+        return []
+    return [t.name for t in TRANSITIONS.values() if permits(t, dispute, role, user.pk)]
+
+
+def waiting_party(dispute: Dispute) -> str:
+    """Who must act next: ``buyer``, ``seller``, ``parties``, ``platform`` or ``nobody``."""
+    state = dispute.state
+    if state in (S.CLOSED, S.CANCELLED):
+        return "nobody"
+    if state == S.DRAFT:
+        return Party.BUYER
+    if state == S.RESOLVED and dispute.settlement == Settlement.REFUNDING:
+        return "platform"
+    rule = RULES.get(dispute.deadline_rule)
+    if rule is None:
+        return "platform" if state in (S.UNDER_REVIEW, S.APPEALED) else "nobody"
+    if rule.waits_on == WaitsOn.PARTIES:
+        if dispute.open_offer_party == Party.BUYER:
+            return Party.SELLER
+        if dispute.open_offer_party == Party.SELLER:
+            return Party.BUYER
+        return "parties"
+    if rule.waits_on == WaitsOn.ASKED_PARTY:
+        return dispute.info_requested_from or "nobody"
+    return rule.waits_on.value
+
+
+def waiting_on(dispute: Dispute, user: User) -> str:
+    """SPEC section 9's ``waiting_on`` for this viewer: you, other_party, platform, nobody."""
+    party = waiting_party(dispute)
+    role = role_in(dispute, user)
+    if party == "nobody":
+        return "nobody"
+    if party == "platform":
+        return "you" if role in (Role.MEDIATOR, Role.SENIOR) else "platform"
+    if role in (Role.BUYER, Role.SELLER):
+        if party == "parties" or party == role.value:
+            return "you"
+        return "other_party"
+    return "other_party"
+
+
+def deadline_sentence(dispute: Dispute) -> str:
+    """The rule of the current wait in words: "The seller has 3 days to respond; then …"."""
+    rule = RULES.get(dispute.deadline_rule)
+    if rule is None:
+        return ""
+    then = rule.then
+    if rule.key == "seller_response" and settings.SELLER_SILENCE_POLICY == "grant_claim":
+        then = "then the buyer's claim is granted"
+    party = dispute.info_requested_from or "party"
+    return _(rule.who_has).format(days=rule.days, party=party) + "; " + _(then) + "."
+
+
+def deadline_for(rule_key: str, start: datetime) -> tuple[datetime, datetime | None]:
+    """When a wait that starts at ``start`` ends, and when its first reminder is due."""
+    rule = RULES[rule_key]
+    end = start + rule.duration
+    # Reminders go to whoever must act; a wait on nobody (the appeal window) has none.
+    if rule.waits_on == WaitsOn.NOBODY:
+        return end, None
+    return end, next_reminder_at(start, end, sent=0)
+
+
+def next_reminder_at(start: datetime, end: datetime, *, sent: int) -> datetime | None:
+    percents = sorted(settings.DISPUTE_REMINDER_PERCENTS)
+    if sent >= len(percents):
+        return None
+    return start + (end - start) * percents[sent] / 100
+
+
+def mermaid() -> str:
+    """The state diagram, drawn from the table (docs/workflow.md is kept equal to it by a test)."""
+    lines = ["stateDiagram-v2", "    [*] --> draft"]
+    for t in TRANSITIONS.values():
+        who = "/".join(sorted(r.value for r in t.roles))
+        for source in sorted(t.sources):
+            for target in t.targets or (source,):
+                lines.append(f"    {source} --> {target}: {t.name} ({who})")
+    lines += ["    closed --> [*]", "    cancelled --> [*]"]
+    return "\n".join(lines)
