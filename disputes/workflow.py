@@ -87,7 +87,7 @@ RULES: dict[str, DeadlineRule] = {
             WaitsOn.PLATFORM,
             "review_overdue",
             "The platform decides within {days} days",
-            "then the case is flagged overdue and reassigned",
+            "then the case is flagged overdue and its review window starts again",
         ),
         DeadlineRule(
             "info_response",
@@ -108,7 +108,7 @@ RULES: dict[str, DeadlineRule] = {
             WaitsOn.PLATFORM,
             "review_overdue",
             "A senior mediator decides the appeal within {days} days",
-            "then the appeal is flagged overdue and reassigned",
+            "then the appeal is flagged overdue and its review window starts again",
         ),
         DeadlineRule(
             "return_shipment",
@@ -570,3 +570,43 @@ def mermaid() -> str:
                 lines.append(f"    {source} --> {target}: {t.name} ({who})")
     lines += ["    closed --> [*]", "    cancelled --> [*]"]
     return "\n".join(lines)
+
+
+def workflow_markdown() -> str:
+    """docs/workflow.md: the diagram and both tables, all drawn from the data above."""
+    lines = [
+        "# The dispute workflow",
+        "",
+        "Generated from `disputes/workflow.py` by `manage.py workflow_doc`; a test fails",
+        "when this file and the table disagree. Deadlines use the default settings",
+        "(`DISPUTE_DEADLINE_DAYS`).",
+        "",
+        "```mermaid",
+        mermaid(),
+        "```",
+        "",
+        "## Transitions",
+        "",
+        "| transition | from | to | who | starts |",
+        "|---|---|---|---|---|",
+    ]
+    for t in TRANSITIONS.values():
+        sources = ", ".join(sorted(t.sources))
+        if t.settlements:
+            sources += " (" + ", ".join(sorted(t.settlements)) + ")"
+        targets = ", ".join(t.targets) or "(same state)"
+        who = ", ".join(sorted(r.value for r in t.roles))
+        lines.append(f"| `{t.name}` | {sources} | {targets} | {who} | {t.starts or ''} |")
+    lines += [
+        "",
+        "## Deadlines",
+        "",
+        "| rule | default | waits on | the parties read | when it passes |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in RULES.values():
+        text = rule.who_has.format(days=rule.days, party="party") + "; " + rule.then + "."
+        lines.append(
+            f"| `{rule.key}` | {rule.days} days | {rule.waits_on.value} | {text} | `{rule.on_timeout}` |"
+        )
+    return "\n".join(lines) + "\n"
