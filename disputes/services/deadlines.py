@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -93,34 +94,32 @@ def _send_reminder(pk: int, now: datetime) -> bool:
         return False
     party = waiting_party(dispute)
     started = dispute.deadline_started_at or now
+    # A sweep that comes late (a stopped beat) sends one reminder, for the
+    # latest threshold passed, not one per missed threshold.
+    sent = dispute.reminders_sent + 1
+    while (following := next_reminder_at(started, dispute.deadline_at, sent=sent)) is not None and following <= now:
+        sent += 1
     append_event(
         pk,
         kind="reminder",
         actor=None,
         details={
             "rule": dispute.deadline_rule,
-            "percent": _percent(dispute),
+            "percent": _percent(sent - 1),
             "deadline_at": dispute.deadline_at,
             "waiting_on": party,
         },
         visibility=_visibility_for(party),
         recipients=_who_must_act(dispute, party),
         notify_body=deadline_sentence(dispute),
-        extra_fields={
-            "reminders_sent": dispute.reminders_sent + 1,
-            "reminder_at": next_reminder_at(
-                started, dispute.deadline_at, sent=dispute.reminders_sent + 1
-            ),
-        },
+        extra_fields={"reminders_sent": sent, "reminder_at": following},
     )
     return True
 
 
-def _percent(dispute: Dispute) -> int:
-    from django.conf import settings
-
+def _percent(index: int) -> int:
     percents = sorted(settings.DISPUTE_REMINDER_PERCENTS)
-    return percents[min(dispute.reminders_sent, len(percents) - 1)] if percents else 0
+    return percents[min(index, len(percents) - 1)] if percents else 0
 
 
 def _who_must_act(dispute: Dispute, party: str) -> list[int]:
