@@ -457,23 +457,44 @@ def role_in(dispute: Dispute, user: User | None) -> Role | None:
     if party == Party.SELLER:
         return Role.SELLER
     if getattr(user, "is_mediator", False):
-        return Role.SENIOR if user.has_perm("accounts.review_appeals") else Role.MEDIATOR
+        # Seniority (the review_appeals permission) is asked only where it
+        # matters, in permits(): it costs a query the first time.
+        return Role.MEDIATOR
     return None
 
 
-def _roles_covering(role: Role) -> set[Role]:
-    # A senior mediator may do everything a mediator may.
-    return {Role.MEDIATOR, Role.SENIOR} if role == Role.SENIOR else {role}
+def is_senior(user: User) -> bool:
+    """Has the review_appeals permission (directly, through a group, or as superuser).
+
+    One query, remembered on the user object for the rest of the request.
+    """
+    cached = getattr(user, "_is_senior", None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+        from django.db.models import Q
+
+        cached = user.is_superuser or (
+            Permission.objects.filter(
+                Q(user=user) | Q(group__user=user),
+                codename="review_appeals",
+                content_type__app_label="accounts",
+            ).exists()
+        )
+        user._is_senior = cached  # type: ignore[attr-defined]
+    return bool(cached)
 
 
 def permits(
-    transition: Transition, dispute: Dispute, role: Role | None, user_id: int | None = None
+    transition: Transition, dispute: Dispute, role: Role | None, user: User | None = None
 ) -> bool:
-    """May ``role`` (the user ``user_id``) take ``transition`` on ``dispute`` now?"""
+    """May ``role`` (``user``; None for the system) take ``transition`` on ``dispute`` now?"""
     if role is None or dispute.state not in transition.sources:
         return False
-    if not (_roles_covering(role) & transition.roles):
-        return False
+    if role not in transition.roles:
+        # A senior mediator may do everything a mediator may, and decide appeals.
+        senior_only = role == Role.MEDIATOR and Role.SENIOR in transition.roles
+        if not (senior_only and user is not None and is_senior(user)):
+            return False
     if transition.settlements and dispute.settlement not in transition.settlements:
         return False
     # The sweep's timeouts need their deadline passed; a system action that a
@@ -482,6 +503,7 @@ def permits(
     guards = transition.guards
     if role != Role.SYSTEM:
         guards = tuple(g for g in guards if g != "deadline_passed")
+    user_id = user.pk if user is not None else None
     return all(GUARDS[g](dispute, role, user_id) for g in guards)
 
 
@@ -490,7 +512,7 @@ def allowed_actions(dispute: Dispute, user: User) -> list[str]:
     role = role_in(dispute, user)
     if role in (None, Role.SYSTEM):
         return []
-    return [t.name for t in TRANSITIONS.values() if permits(t, dispute, role, user.pk)]
+    return [t.name for t in TRANSITIONS.values() if permits(t, dispute, role, user)]
 
 
 def waiting_party(dispute: Dispute) -> str:
@@ -523,7 +545,7 @@ def waiting_on(dispute: Dispute, user: User) -> str:
     if party == "nobody":
         return "nobody"
     if party == "platform":
-        return "you" if role in (Role.MEDIATOR, Role.SENIOR) else "platform"
+        return "you" if role == Role.MEDIATOR else "platform"
     if role in (Role.BUYER, Role.SELLER):
         if party == "parties" or party == role.value:
             return "you"

@@ -97,7 +97,9 @@ def _send_reminder(pk: int, now: datetime) -> bool:
     # A sweep that comes late (a stopped beat) sends one reminder, for the
     # latest threshold passed, not one per missed threshold.
     sent = dispute.reminders_sent + 1
-    while (following := next_reminder_at(started, dispute.deadline_at, sent=sent)) is not None and following <= now:
+    while (
+        following := next_reminder_at(started, dispute.deadline_at, sent=sent)
+    ) is not None and following <= now:
         sent += 1
     append_event(
         pk,

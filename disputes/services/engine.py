@@ -64,9 +64,16 @@ def deadline_fields(rule: str | None, now: datetime) -> dict[str, Any]:
 
 
 def lock(dispute_id: int) -> Dispute:
-    """The dispute row, locked until the transaction ends, with its order."""
+    """The dispute row and its order's row, locked until the transaction ends, with
+    the order's shipment and payment (which the eligibility check of ``submit`` reads).
+
+    Locking the order too serialises every refund of the order (the ledger
+    invariant) without a second round trip.
+    """
     return (
-        Dispute.objects.select_for_update(of=("self",)).select_related("order").get(pk=dispute_id)
+        Dispute.objects.select_for_update(of=("self", "order"))
+        .select_related("order", "order__shipment", "order__payment")
+        .get(pk=dispute_id)
     )
 
 
@@ -83,7 +90,7 @@ def run_transition(
         role = role_in(locked, actor)
         if role is None:
             raise NotYours("You have no part in this dispute.")
-        if not permits(transition, locked, role, actor.pk if actor else None):
+        if not permits(transition, locked, role, actor):
             raise NotAllowedNow(_refusal(transition.label, locked))
         change = build(locked, role)
         now = timezone.now()

@@ -28,16 +28,22 @@ def refundable(order: Order) -> Decimal:
     return order.amount_paid - committed
 
 
-def issue_refund(dispute: Dispute, amount: Decimal, *, key: str) -> Refund:
+def issue_refund(
+    dispute: Dispute, amount: Decimal, *, key: str, order_locked: bool = False
+) -> Refund:
     """Record a pending refund and have a worker pay it after commit.
 
     The order's row lock serialises every refund of the order, so two
-    concurrent requests can never together exceed what was paid. ``key`` is
-    the idempotency key: the same step of the same case never pays twice.
+    concurrent requests can never together exceed what was paid (a transition
+    already holds it: ``order_locked``). ``key`` is the idempotency key: the
+    same step of the same case never pays twice.
     """
     if amount <= 0:
         raise BadAmount("A refund must be more than zero.", field="amount")
-    order = Order.objects.select_for_update().get(pk=dispute.order_id)
+    if order_locked:
+        order = dispute.order
+    else:
+        order = Order.objects.select_for_update().get(pk=dispute.order_id)
     available = refundable(order)
     if amount > available:
         raise BadAmount(

@@ -113,7 +113,7 @@ def _settle(
         fields.update(resolution_kind=kind, resolved_at=timezone.now())
     key = f"{dispute.reference}-{dispute.event_count + 1}"
     if outcome in REFUND_OUTCOMES:
-        issue_refund(dispute, amount, key=key)
+        issue_refund(dispute, amount, key=key, order_locked=True)
         if final:
             return Change(
                 target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields
@@ -553,7 +553,12 @@ def dispute_confirm_return(*, dispute: Dispute, actor: User | None = None) -> Di
         ReturnShipment.objects.filter(dispute=d).update(
             received_at=timezone.now(), auto_confirmed=automatic
         )
-        issue_refund(d, d.refund_amount or Decimal(0), key=f"{d.reference}-{d.event_count + 1}")
+        issue_refund(
+            d,
+            d.refund_amount or Decimal(0),
+            key=f"{d.reference}-{d.event_count + 1}",
+            order_locked=True,
+        )
         return Change(
             rule=None,
             settlement=Settlement.REFUNDING,

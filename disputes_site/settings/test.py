@@ -1,5 +1,7 @@
 """Tests: base.py on PostgreSQL and Redis (DATABASE_URL, REDIS_URL from make test)."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -7,3 +9,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+
+# Each test process has a queue of its own on the shared Redis, so that two
+# runs at once (or a stray worker) never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.getpid()}"

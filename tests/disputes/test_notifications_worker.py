@@ -26,11 +26,14 @@ pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker():
-    # Messages left in the default queue by an earlier run must not be taken
-    # for this test's.
-    redis.Redis.from_url(settings.REDIS_URL).delete("celery")
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING") as w:
+    # The test settings give this process a queue of its own; start it empty.
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+    ) as w:
         yield w
+    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
     connection.close()
 
 
@@ -47,11 +50,17 @@ def _emails_to(address):
     return [m for m in mail.outbox if address in m.to]
 
 
-def test_one_notification_and_one_email_per_person_per_event(worker, order, buyer, seller, mailoutbox):
+def test_one_notification_and_one_email_per_person_per_event(
+    worker, order, buyer, seller, mailoutbox
+):
     dispute = services.dispute_submit(dispute=open_dispute(order), actor=buyer)
-    services.dispute_make_offer(dispute=dispute, actor=seller, outcome="partial_refund", amount="30.00")
+    services.dispute_make_offer(
+        dispute=dispute, actor=seller, outcome="partial_refund", amount="30.00"
+    )
     # submit notifies the seller; the offer notifies the buyer; nobody hears of their own act.
-    assert list(Notification.objects.order_by("id").values_list("recipient__email", "event__kind")) == [
+    assert list(
+        Notification.objects.order_by("id").values_list("recipient__email", "event__kind")
+    ) == [
         (seller.email, "submit"),
         (buyer.email, "make_offer"),
     ]
@@ -78,7 +87,9 @@ def test_a_failed_first_send_is_retried_and_delivered_once(worker, order, buyer,
     assert len(_emails_to(seller.email)) == 1
 
 
-def test_email_off_for_a_category_keeps_the_in_app_notification(worker, order, buyer, seller, mailoutbox):
+def test_email_off_for_a_category_keeps_the_in_app_notification(
+    worker, order, buyer, seller, mailoutbox
+):
     NotificationPreference.objects.create(user=seller, category="case", email=False)
     services.dispute_submit(dispute=open_dispute(order), actor=buyer)
     notification = Notification.objects.get(recipient=seller)
@@ -87,7 +98,9 @@ def test_email_off_for_a_category_keeps_the_in_app_notification(worker, order, b
     assert _emails_to(seller.email) == []
 
 
-def test_the_outbox_sweep_sends_what_a_broker_outage_left_behind(worker, order, buyer, seller, mailoutbox, monkeypatch):
+def test_the_outbox_sweep_sends_what_a_broker_outage_left_behind(
+    worker, order, buyer, seller, mailoutbox, monkeypatch
+):
     from disputes import tasks
 
     def broker_down(*args, **kwargs):
@@ -99,7 +112,9 @@ def test_the_outbox_sweep_sends_what_a_broker_outage_left_behind(worker, order, 
     assert notification.email_status == "pending"
     monkeypatch.undo()
     # Old enough for the sweep, which beat runs every minute.
-    Notification.objects.filter(pk=notification.pk).update(created_at=notification.created_at - timedelta(minutes=5))
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=notification.created_at - timedelta(minutes=5)
+    )
     assert deliver_pending_notifications() == 1
     assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == "sent")
     assert len(_emails_to(seller.email)) == 1
