@@ -213,9 +213,14 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(MediatorNote)
-class MediatorNoteAdmin(MessageAdmin):
+class MediatorNoteAdmin(admin.ModelAdmin):
     list_display = ("dispute", "author", "created_at")
+    search_fields = ("dispute__reference", "body")
+    list_select_related = ("dispute", "author")
     readonly_fields = ("dispute", "author", "body", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Notification)
