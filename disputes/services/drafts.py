@@ -16,11 +16,10 @@ from disputes.choices import (
     REQUESTED_OUTCOMES,
     DisputeState,
     DisputeType,
-    Visibility,
 )
 from disputes.errors import BadAmount, InvalidInput, NotAllowedNow, NotYours, WindowClosed
-from disputes.events import next_event
 from disputes.models import Dispute
+from disputes.services.engine import record_creation
 from disputes.services.refunds import refundable
 from disputes.services.transitions import _amount
 from orders.eligibility import dispute_eligibility
@@ -131,24 +130,17 @@ def dispute_create(
             raise NotAllowedNow(
                 "A dispute is already open for this order.", field="order"
             ) from None
-        event = next_event(
+        record_creation(
             dispute,
-            kind="created",
-            actor_id=actor.pk,
-            actor_role="buyer",
+            actor=actor,
             created_at=now,
-            to_state=DisputeState.DRAFT,
             details={
                 "type": type,
                 "reason": reason,
                 "claimed_amount": amount,
                 "requested_outcome": requested_outcome,
             },
-            visibility=Visibility.ALL,
         )
-        event.save(force_insert=True)
-        Dispute.objects.filter(pk=dispute.pk).update(event_count=event.seq, chain_head=event.hash)
-        dispute.event_count, dispute.chain_head = event.seq, event.hash
     return dispute
 
 

@@ -185,3 +185,23 @@ def _role_or_refuse(role: Role | None) -> Role:
     if role is None:
         raise NotYours("You have no part in this dispute.")
     return role
+
+
+def record_creation(
+    dispute: Dispute, *, actor: User, created_at: datetime, details: dict[str, Any]
+) -> DisputeEvent:
+    """The first event of a new dispute (``created``), which starts its chain."""
+    event = next_event(
+        dispute,
+        kind="created",
+        actor_id=actor.pk,
+        actor_role=Role.BUYER.value,
+        created_at=created_at,
+        to_state=dispute.state,
+        details=details,
+        visibility=Visibility.ALL,
+    )
+    event.save(force_insert=True)
+    Dispute.objects.filter(pk=dispute.pk).update(event_count=event.seq, chain_head=event.hash)
+    dispute.event_count, dispute.chain_head = event.seq, event.hash
+    return event
