@@ -28,10 +28,15 @@ install: $(STAMP)
 
 # The demo runs on the embedded default: SQLite, local files, console email,
 # Celery tasks run inline. DATABASE_URL / REDIS_URL are ignored on purpose.
+# Without Redis there is no beat: run_deadlines --loop sweeps deadlines beside
+# the server and stops with it.
+DEMO := env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py
 demo: install
-	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py migrate --noinput
-	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py seed_demo
-	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=disputes_site.settings.local $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO) migrate --noinput
+	$(DEMO) seed_demo
+	$(DEMO) run_deadlines --loop --interval 30 & sweeper=$$!; \
+	trap 'kill $$sweeper 2>/dev/null' EXIT INT TERM; \
+	$(DEMO) runserver $(HOST):$(PORT)
 
 # Tests run on PostgreSQL and Redis (defaults: the local services).
 test: install

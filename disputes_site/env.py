@@ -54,6 +54,15 @@ def env_int(
     return number
 
 
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
+) -> str:
+    value = _raw(name, environ) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
+    return value
+
+
 def env_decimal(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> Decimal:
     value = _raw(name, environ) or default
     try:
@@ -85,6 +94,34 @@ def env_list(
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_int_list(
+    name: str,
+    default: list[int],
+    *,
+    minimum: int,
+    maximum: int,
+    environ: Mapping[str, str] | None = None,
+) -> list[int]:
+    """A comma-separated list of whole numbers, each within [minimum, maximum]."""
+    value = _raw(name, environ)
+    if not value:
+        return list(default)
+    numbers = []
+    for item in value.split(","):
+        try:
+            number = int(item)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list whole numbers, got {item.strip()!r}."
+            ) from None
+        if not minimum <= number <= maximum:
+            raise ImproperlyConfigured(
+                f"{name} values must be from {minimum} to {maximum}, got {number}."
+            )
+        numbers.append(number)
+    return numbers
+
+
 def env_database(
     name: str, default: str, *, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -105,6 +142,16 @@ def env_database(
         raise ImproperlyConfigured(f"{name} is not a valid database URL ({exc}).") from None
     if parts.scheme != "sqlite" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} must name a database, got {_redact(value)!r}.")
+    if parts.scheme == "sqlite":
+        # The demo's server and its deadline sweep write at the same time:
+        # wait for the lock instead of failing, and take it when the
+        # transaction starts (SQLite has no row locks to rely on).
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+        config["CONN_MAX_AGE"] = 0
     return dict(config)
 
 

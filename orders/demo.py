@@ -79,47 +79,71 @@ def _at(now: datetime, days_ago: int | None, rng: random.Random) -> datetime | N
     return now - timedelta(days=days_ago, hours=rng.randint(0, 10), minutes=rng.randint(0, 59))
 
 
-def seed_orders(users: dict[str, User]) -> int:
-    """Create the missing demo orders; returns how many were created."""
+# Orders that the dispute seed opens a case on, one per scenario: (buyer, seller).
+DISPUTE_ORDERS: list[tuple[str, str, str]] = [
+    ("draft", "buyer@example.com", "seller@example.com"),
+    ("awaiting_seller_due", "buyer@example.com", "seller@example.com"),
+    ("awaiting_seller", "buyer2@example.com", "seller@example.com"),
+    ("negotiating", "buyer@example.com", "seller2@example.com"),
+    ("negotiating_due", "buyer2@example.com", "seller@example.com"),
+    ("under_review", "buyer@example.com", "seller@example.com"),
+    ("awaiting_info", "buyer2@example.com", "seller2@example.com"),
+    ("resolved_appeal_window", "buyer@example.com", "seller2@example.com"),
+    ("resolved_return", "buyer2@example.com", "seller@example.com"),
+    ("appealed", "buyer@example.com", "seller@example.com"),
+    ("closed", "buyer2@example.com", "seller2@example.com"),
+    ("cancelled", "buyer@example.com", "seller2@example.com"),
+]
+DISPUTED = Plan(OrderStatus.DELIVERED, placed=20, shipped=15, delivered=8, expected=-9)
+
+
+def seed_orders(users: dict[str, User]) -> tuple[int, dict[str, Order]]:
+    """Create the missing demo orders. Returns how many were created, and the
+    order of each dispute scenario (DISPUTE_ORDERS)."""
     rng = random.Random(2026)
     now = timezone.now()
     created = 0
-    buyers = [users["buyer@example.com"], users["buyer2@example.com"]]
-    for buyer in buyers:
-        for seller_email, products in CATALOGUE.items():
-            seller = users[seller_email]
+    jobs: list[tuple[str | None, User, User, Plan]] = []
+    for buyer in (users["buyer@example.com"], users["buyer2@example.com"]):
+        for seller_email in CATALOGUE:
             plans = PLANS + (EXTRA if buyer.email == "buyer@example.com" else [])
-            for plan in plans:
-                # Draw everything from the seeded generator even for orders that
-                # exist already, so each order gets the same values every run.
-                reference = _reference(rng)
-                lines = [
-                    (name, sku, price, rng.choice([10, 20, 50, 100, 200, 500]))
-                    for name, sku, price in rng.sample(products, rng.randint(1, 3))
-                ]
-                carrier = rng.choice(CARRIERS)
-                tracking = "".join(rng.choice("0123456789") for _ in range(12))
-                placed_at = _at(now, plan.placed, rng)
-                shipped_at = _at(now, plan.shipped, rng)
-                delivered_at = _at(now, plan.delivered, rng)
-                if Order.objects.filter(reference=reference).exists():
-                    continue
-                with transaction.atomic():
-                    _create(
-                        reference,
-                        buyer,
-                        seller,
-                        plan,
-                        lines,
-                        carrier,
-                        tracking,
-                        placed_at,
-                        shipped_at,
-                        delivered_at,
-                        now,
-                    )
-                created += 1
-    return created
+            jobs += [(None, buyer, users[seller_email], plan) for plan in plans]
+    jobs += [(name, users[b], users[s], DISPUTED) for name, b, s in DISPUTE_ORDERS]
+    scenarios: dict[str, Order] = {}
+    for scenario, buyer, seller, plan in jobs:
+        products = CATALOGUE[seller.email]
+        # Draw everything from the seeded generator even for orders that
+        # exist already, so each order gets the same values every run.
+        reference = _reference(rng)
+        lines = [
+            (name, sku, price, rng.choice([10, 20, 50, 100, 200, 500]))
+            for name, sku, price in rng.sample(products, rng.randint(1, 3))
+        ]
+        carrier = rng.choice(CARRIERS)
+        tracking = "".join(rng.choice("0123456789") for _ in range(12))
+        placed_at = _at(now, plan.placed, rng)
+        shipped_at = _at(now, plan.shipped, rng)
+        delivered_at = _at(now, plan.delivered, rng)
+        order = Order.objects.filter(reference=reference).first()
+        if order is None:
+            with transaction.atomic():
+                order = _create(
+                    reference,
+                    buyer,
+                    seller,
+                    plan,
+                    lines,
+                    carrier,
+                    tracking,
+                    placed_at,
+                    shipped_at,
+                    delivered_at,
+                    now,
+                )
+            created += 1
+        if scenario is not None:
+            scenarios[scenario] = order
+    return created, scenarios
 
 
 def _create(
@@ -134,7 +158,7 @@ def _create(
     shipped_at: datetime | None,
     delivered_at: datetime | None,
     now: datetime,
-) -> None:
+) -> Order:
     total = sum((price * qty for _n, _s, price, qty in lines), Decimal(0))
     paid = plan.status not in (OrderStatus.PLACED, OrderStatus.CANCELLED)
     order = Order.objects.create(
@@ -171,3 +195,4 @@ def _create(
             shipped_at=shipped_at,
             delivered_at=delivered_at,
         )
+    return order

@@ -14,8 +14,10 @@ from django.utils.csp import CSP
 
 from disputes_site.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
+    env_int_list,
     env_list,
     env_redis_url,
     env_str,
@@ -151,7 +153,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ("mandatory", "optional", "none")
+)
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.RoleSignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Disputes] "
@@ -266,6 +270,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # One line per task run is noise; failures are still logged.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
 
 FORM_RENDERER = "disputes_site.forms.BootstrapFormRenderer"
@@ -285,12 +291,14 @@ DISPUTE_DEADLINE_DAYS = {
     "replacement_shipment": env_int("DEADLINE_REPLACEMENT_SHIPMENT_DAYS", 10, minimum=1),
 }
 # Reminders go to whoever must act at these fractions of each wait.
-DISPUTE_REMINDER_PERCENTS = [
-    int(p) for p in env_list("DISPUTE_REMINDER_PERCENTS", ["50", "90"]) if p.isdigit()
-]
+DISPUTE_REMINDER_PERCENTS = sorted(
+    env_int_list("DISPUTE_REMINDER_PERCENTS", [50, 90], minimum=1, maximum=99)
+)
 # When the seller stays silent: "platform_review" (the platform steps in) or
 # "grant_claim" (the buyer's claim is granted).
-SELLER_SILENCE_POLICY = env_str("SELLER_SILENCE_POLICY", "platform_review")
+SELLER_SILENCE_POLICY = env_choice(
+    "SELLER_SILENCE_POLICY", "platform_review", ("platform_review", "grant_claim")
+)
 DEADLINE_SWEEP_SECONDS = env_int("DEADLINE_SWEEP_SECONDS", 60, minimum=1)
 DEADLINE_SWEEP_BATCH = env_int("DEADLINE_SWEEP_BATCH", 500, minimum=1)
 # The payment gateway refunds go through; the sandbox needs no account.

@@ -23,7 +23,11 @@ from tests.factories import full_order
 TIMEOUTS = {
     "awaiting_seller": ("seller_silence", DisputeState.UNDER_REVIEW, Settlement.NONE),
     "negotiating_no_offer": ("negotiation_timeout", DisputeState.UNDER_REVIEW, Settlement.NONE),
-    "negotiating_offer_from_seller": ("negotiation_timeout", DisputeState.UNDER_REVIEW, Settlement.NONE),
+    "negotiating_offer_from_seller": (
+        "negotiation_timeout",
+        DisputeState.UNDER_REVIEW,
+        Settlement.NONE,
+    ),
     "under_review": ("review_overdue", DisputeState.UNDER_REVIEW, Settlement.NONE),
     "awaiting_info_from_buyer": ("info_timeout", DisputeState.UNDER_REVIEW, Settlement.NONE),
     "resolved_appeal_window": ("finalize", DisputeState.CLOSED, Settlement.NONE),
@@ -59,10 +63,14 @@ def test_past_the_deadline_the_sweep_takes_exactly_the_timeout_transition(
         second = services.sweep()
     d.refresh_from_db()
     assert (first.timeouts, second.timeouts) == (1, 0)
-    timeline = list(DisputeEvent.objects.filter(dispute=d, seq__gt=events_before).values_list("kind", flat=True))
+    timeline = list(
+        DisputeEvent.objects.filter(dispute=d, seq__gt=events_before).values_list("kind", flat=True)
+    )
     # Besides the reminder sent just before, and a refund the timeout issued (paid
     # inline in the tests), the one timeout transition is all that happened.
-    assert [k for k in timeline if k not in ("reminder", "refund_succeeded", "complete")] == [transition]
+    assert [k for k in timeline if k not in ("reminder", "refund_succeeded", "complete")] == [
+        transition
+    ]
     assert (d.state, d.settlement) == (state, settlement)
     event = DisputeEvent.objects.get(dispute=d, kind=transition)
     assert event.actor_id is None
@@ -86,7 +94,9 @@ def test_grant_claim_policy_resolves_for_the_buyer(submitted, settings):
         services.sweep()
     submitted.refresh_from_db()
     assert (submitted.state, submitted.resolution_kind, submitted.refund_amount) == (
-        DisputeState.RESOLVED, "seller_silence", submitted.claimed_amount
+        DisputeState.RESOLVED,
+        "seller_silence",
+        submitted.claimed_amount,
     )
 
 
@@ -115,7 +125,11 @@ def test_reminders_at_half_and_ninety_percent_once_each(submitted, seller):
     # Only the one who must act (the seller) is reminded, once per threshold.
     assert list(reminders.values_list("recipient", flat=True)) == [seller.pk, seller.pk]
     assert "The seller has 3 days to respond" in reminders.first().body
-    percents = sorted(DisputeEvent.objects.filter(dispute=submitted, kind="reminder").values_list("details__percent", flat=True))
+    percents = sorted(
+        DisputeEvent.objects.filter(dispute=submitted, kind="reminder").values_list(
+            "details__percent", flat=True
+        )
+    )
     assert percents == [50, 90]
 
 

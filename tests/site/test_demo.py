@@ -10,9 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from accounts.models import User
+from disputes import services
+from disputes.choices import DisputeState
+from disputes.events import verify_all
+from disputes.models import Dispute, DisputeEvent
 from orders.eligibility import dispute_eligibility
 from orders.models import Order, OrderItem, OrderStatus, Payment, Shipment
 from tests.processes import manage
@@ -38,12 +43,13 @@ def test_demo_migrates_and_seeds_a_fresh_sqlite_file_idempotently(tmp_path):
         "accounts.sellerprofile",
         "orders",
         "account.emailaddress",
+        "disputes",
         "--indent",
         "1",
     )
     before = _demo(tmp_path, *dump_args).stdout
     second = _demo(tmp_path, "seed_demo")
-    assert "(0 orders created)" in second.stdout
+    assert "(0 orders created, 0 disputes created)" in second.stdout
     assert _demo(tmp_path, *dump_args).stdout == before
     assert (tmp_path / "demo.sqlite3").exists()
 
@@ -70,6 +76,12 @@ def _snapshot() -> list[object]:
         ),
         sorted(Payment.objects.values_list("order__reference", "amount", "paid_at")),
         sorted(Shipment.objects.values_list("order__reference", "shipped_at", "delivered_at")),
+        sorted(
+            Dispute.objects.values_list(
+                "reference", "state", "settlement", "deadline_at", "chain_head"
+            )
+        ),
+        DisputeEvent.objects.count(),
     ]
 
 
@@ -79,7 +91,7 @@ def test_seed_demo_twice_leaves_the_same_data_on_postgres():
     before = _snapshot()
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert _snapshot() == before
-    assert 30 <= Order.objects.count() <= 40
+    assert 40 <= Order.objects.count() <= 60
     assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
 
 
@@ -107,3 +119,15 @@ def test_every_demo_login_works(account):
     assert landing.status_code == 200
     assert account.email.split("@")[0] != ""
     assert User.objects.get(email=account.email).role == account.role
+
+
+@pytest.mark.django_db
+def test_the_demo_has_disputes_in_every_state_some_already_due(django_capture_on_commit_callbacks):
+    # As in the demo, the refunds are paid once their transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert set(Dispute.objects.values_list("state", flat=True)) == set(DisputeState.values)
+    assert Dispute.objects.filter(deadline_at__lte=timezone.now()).count() == 2
+    assert list(verify_all()) == []
+    # The sweep (what run_deadlines does beside the demo server) moves the due ones on.
+    assert services.sweep().timeouts == 2

@@ -130,3 +130,21 @@ def test_production_collectstatic_builds_the_manifest(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
+
+
+def test_choices_and_lists_refuse_what_they_do_not_know():
+    from disputes_site.env import env_choice, env_int_list
+
+    with pytest.raises(
+        ImproperlyConfigured,
+        match="SELLER_SILENCE_POLICY must be one of platform_review, grant_claim",
+    ):
+        env_choice(
+            "SELLER_SILENCE_POLICY",
+            "platform_review",
+            ("platform_review", "grant_claim"),
+            environ={"SELLER_SILENCE_POLICY": "ignore"},
+        )
+    assert env_int_list("P", [50, 90], minimum=1, maximum=99, environ={"P": "25,75"}) == [25, 75]
+    with pytest.raises(ImproperlyConfigured, match="P values must be from 1 to 99, got 120"):
+        env_int_list("P", [50], minimum=1, maximum=99, environ={"P": "50,120"})

@@ -1,16 +1,24 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_accounts
+from disputes.demo import seed_disputes
 from orders.demo import seed_orders
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts and orders (idempotent: a second run changes nothing)."
+    help = (
+        "Create the demo accounts, orders and disputes (idempotent: a second run changes nothing)."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         users = seed_accounts()
-        created = seed_orders(users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} orders created)."))
+        created, scenarios = seed_orders(users)
+        disputes = seed_disputes(scenarios, users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready ({created} orders created, {disputes} disputes created)."
+            )
+        )
         self.stdout.write(f"\nDemo logins (password {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.email:<24} {account.what}")
