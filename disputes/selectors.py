@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.models import Role, User
-from disputes.choices import DisputeState
-from disputes.models import Dispute
+from disputes.choices import DisputeState, Visibility
+from disputes.models import Dispute, DisputeEvent, Notification, Offer
 
 # The cases the platform works: what mediators see.
 PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
@@ -14,7 +15,7 @@ PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, Disput
 
 def disputes_visible_to(user: User) -> QuerySet[Dispute]:
     """A buyer's own disputes, a seller's disputes on their sales (never drafts),
-    a mediator's platform cases."""
+    a mediator's platform cases and the cases assigned to them or decided by them."""
     if not user.is_authenticated:
         return Dispute.objects.none()
     if user.role == Role.BUYER:
@@ -23,7 +24,9 @@ def disputes_visible_to(user: User) -> QuerySet[Dispute]:
         # A draft is the buyer's until submitted (SPEC section 3).
         return Dispute.objects.filter(seller=user).exclude(state=DisputeState.DRAFT)
     if user.role == Role.MEDIATOR:
-        return Dispute.objects.filter(state__in=PLATFORM_STATES)
+        return Dispute.objects.filter(
+            Q(state__in=PLATFORM_STATES) | Q(assigned_mediator=user) | Q(decided_by=user)
+        )
     return Dispute.objects.none()
 
 
@@ -33,3 +36,44 @@ def dispute_list(user: User) -> QuerySet[Dispute]:
         .select_related("order", "buyer", "seller", "seller__seller_profile")
         .order_by("deadline_at", "-created_at")
     )
+
+
+def dispute_for_user(user: User, reference: str) -> Dispute:
+    """The dispute with its order and parties, or 404 when missing or not the viewer's."""
+    try:
+        return (
+            disputes_visible_to(user)
+            .select_related(
+                "order", "buyer", "seller", "seller__seller_profile", "assigned_mediator"
+            )
+            .get(reference=reference)
+        )
+    except Dispute.DoesNotExist:
+        raise Http404("No such dispute.") from None
+
+
+def timeline_for(user: User, dispute: Dispute) -> QuerySet[DisputeEvent]:
+    """The events this viewer may see: parties see shared ones and their own; the platform all."""
+    events = DisputeEvent.objects.filter(dispute=dispute).select_related("actor").order_by("seq")
+    party = dispute.party_of(user)
+    if party is None:
+        return events
+    return events.filter(visibility__in=(Visibility.ALL, party))
+
+
+def offers_for(dispute: Dispute) -> QuerySet[Offer]:
+    return (
+        Offer.objects.filter(dispute=dispute).select_related("made_by").order_by("created_at", "id")
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("dispute")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

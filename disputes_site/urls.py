@@ -10,5 +10,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("disputes/", include("disputes.urls")),
+    path("notifications/", include("disputes.notification_urls")),
     path("admin/", admin.site.urls),
 ]

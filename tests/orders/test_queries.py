@@ -12,11 +12,12 @@ from tests.factories import DisputeFactory, add_item, full_order
 pytestmark = pytest.mark.django_db
 
 # 1 session, 2 user, 3 COUNT for the paginator, 4 the page of orders joined with
-# parties, store, payment and shipment, 5 the disputes of those orders.
-LIST_QUERIES = 5
+# parties, store, payment and shipment, 5 the disputes of those orders, 6 the
+# bell's unread count.
+LIST_QUERIES = 6
 # 1 session, 2 user, 3 the order joined with parties, store, payment and
-# shipment, 4 its disputes, 5 its items.
-DETAIL_QUERIES = 5
+# shipment, 4 its disputes, 5 its items, 6 the bell's unread count.
+DETAIL_QUERIES = 6
 
 
 @pytest.mark.parametrize("orders", [1, 50])

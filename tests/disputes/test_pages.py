@@ -1,0 +1,135 @@
+"""The dispute page (track progress), the bell and the notification pages, per viewer."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from disputes import services
+from disputes.models import Notification, NotificationPreference
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def offered(submitted, seller):
+    return services.dispute_make_offer(
+        dispute=submitted, actor=seller, outcome="partial_refund", amount="30.00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("buyer", 200),
+        ("seller", 200),
+        ("other_buyer", 404),
+        ("other_seller", 404),
+        ("mediator", 404),
+        ("anonymous", 302),
+    ],
+)
+def test_dispute_page_matrix(who, expected, request, offered):
+    user = None if who == "anonymous" else request.getfixturevalue(who)
+    response = client_for(user).get(reverse("disputes:detail", args=[offered.reference]))
+    assert response.status_code == expected
+
+
+def test_sellers_never_see_a_draft(draft, seller):
+    assert (
+        client_for(seller).get(reverse("disputes:detail", args=[draft.reference])).status_code
+        == 404
+    )
+
+
+def test_mediators_see_cases_under_review(submitted, seller, buyer, mediator):
+    d = services.dispute_reject_claim(dispute=submitted, actor=seller)
+    d = services.dispute_escalate(
+        dispute=d, actor=buyer, justification="No agreement is possible here."
+    )
+    html = client_for(mediator).get(reverse("disputes:detail", args=[d.reference])).content.decode()
+    assert "The platform is reviewing the case." not in html  # for the mediator, it is their move
+    assert "You." in html
+    assert "Request information" in html
+
+
+def test_the_page_says_who_acts_the_deadline_rule_and_what_you_may_do(offered, buyer):
+    html = (
+        client_for(buyer).get(reverse("disputes:detail", args=[offered.reference])).content.decode()
+    )
+    assert "You." in html
+    assert "The parties have 7 days to agree; then the platform reviews the case." in html
+    assert "Accept the offer" in html
+    assert "Cancel dispute" in html
+
+
+def test_private_events_stay_private(submitted, seller, buyer, mediator):
+    d = services.dispute_reject_claim(dispute=submitted, actor=seller)
+    d = services.dispute_escalate(
+        dispute=d, actor=buyer, justification="No agreement is possible here."
+    )
+    services.dispute_request_info(
+        dispute=d, actor=mediator, party="buyer", question="When did it arrive?"
+    )
+    services.note_add(dispute=d, actor=mediator, body="Seller has 3 similar cases.")
+    seller_page = (
+        client_for(seller).get(reverse("disputes:detail", args=[d.reference])).content.decode()
+    )
+    buyer_page = (
+        client_for(buyer).get(reverse("disputes:detail", args=[d.reference])).content.decode()
+    )
+    assert "request_info" in buyer_page
+    assert "request_info" not in seller_page
+    assert ">note<" not in buyer_page
+    assert ">note<" not in seller_page
+
+
+def test_dispute_page_queries_do_not_grow_with_the_timeline(
+    offered, buyer, seller, django_assert_num_queries
+):
+    for n in range(40):
+        services.message_post(
+            dispute=offered, actor=seller if n % 2 else buyer, body=f"Message {n}"
+        )
+    client = client_for(buyer)
+    # session, user, bell count, dispute with order/parties/store/mediator, events, offers
+    with django_assert_num_queries(6):
+        response = client.get(reverse("disputes:detail", args=[offered.reference]))
+    assert response.content.decode().count("<strong>message</strong>") == 40
+
+
+def test_bell_counts_unread_and_opening_marks_read(offered, buyer):
+    client = client_for(buyer)
+    page = client.get(reverse("notifications")).content.decode()
+    assert "a new offer" in page
+    notification = Notification.objects.get(recipient=buyer)
+    assert (
+        'badge rounded-pill text-bg-danger">1<'
+        in client.get(reverse("orders:list")).content.decode()
+    )
+    response = client.post(reverse("notification_read", args=[notification.pk]))
+    assert response.url == reverse("disputes:detail", args=[offered.reference])
+    assert 'text-bg-danger">1<' not in client.get(reverse("orders:list")).content.decode()
+
+
+def test_nobody_can_read_someone_elses_notification(offered, other_buyer, buyer):
+    notification = Notification.objects.get(recipient=buyer)
+    response = client_for(other_buyer).post(reverse("notification_read", args=[notification.pk]))
+    assert response.status_code == 404
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_email_preferences_per_category(buyer):
+    client = client_for(buyer)
+    client.post(reverse("notification_preferences"), {"email": ["case", "deadlines"]})
+    off = set(
+        NotificationPreference.objects.filter(user=buyer, email=False).values_list(
+            "category", flat=True
+        )
+    )
+    assert off == {"offers", "messages", "evidence"}
+    page = client.get(reverse("notification_preferences")).content.decode()
+    assert 'value="case" id="email-case" checked' in page
+    assert 'value="offers" id="email-offers">' in page
