@@ -6,6 +6,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -88,8 +89,14 @@ def pay(refund_id: int) -> Refund:
     """Send a claimed refund to the gateway. Raises GatewayError to be retried."""
     refund = Refund.objects.select_related("order__payment", "dispute").get(pk=refund_id)
     try:
+        payment_reference = refund.order.payment.provider_reference
+    except ObjectDoesNotExist:
+        # Nothing to refund against: retrying cannot help.
+        give_up(refund_id, "The order has no payment record to refund.")
+        return refund
+    try:
         result = gateway().refund(
-            payment_reference=refund.order.payment.provider_reference,
+            payment_reference=payment_reference,
             amount=refund.amount,
             currency=refund.currency,
             idempotency_key=refund.idempotency_key,

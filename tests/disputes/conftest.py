@@ -44,3 +44,37 @@ def draft(order):
 @pytest.fixture
 def submitted(draft, buyer):
     return services.dispute_submit(dispute=draft, actor=buyer)
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker (in a thread) on the Redis broker, for ``real_worker`` tests.
+
+    The test settings give this process a queue of its own; it starts empty.
+    """
+    import redis
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+    from django.db import connection
+
+    from disputes_site.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+    ) as w:
+        yield w
+    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    connection.close()
+
+
+def wait_for(condition, timeout=20.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

@@ -8,42 +8,15 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
-from django.db import connection
 
 from disputes import services
 from disputes.models import Notification, NotificationPreference
 from disputes.tasks import deliver_pending_notifications
-from disputes_site.celery import app
 from tests.disputes import flaky_mail
-from tests.disputes.conftest import open_dispute
+from tests.disputes.conftest import open_dispute, wait_for
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker():
-    # The test settings give this process a queue of its own; start it empty.
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
-    ) as w:
-        yield w
-    redis.Redis.from_url(settings.REDIS_URL).delete(queue)
-    connection.close()
-
-
-def _wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _emails_to(address):
@@ -64,7 +37,7 @@ def test_one_notification_and_one_email_per_person_per_event(
         (seller.email, "submit"),
         (buyer.email, "make_offer"),
     ]
-    assert _wait_for(lambda: not Notification.objects.exclude(email_status="sent").exists())
+    assert wait_for(lambda: not Notification.objects.exclude(email_status="sent").exists())
     # The outbox sweep finds nothing left to send, so nothing goes out twice.
     deliver_pending_notifications.delay().get(timeout=10)
     time.sleep(0.5)
@@ -81,7 +54,7 @@ def test_a_failed_first_send_is_retried_and_delivered_once(worker, order, buyer,
     flaky_mail.failures_left["count"] = 1
     services.dispute_submit(dispute=open_dispute(order), actor=buyer)
     notification = Notification.objects.get(recipient=seller)
-    assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == "sent")
+    assert wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == "sent")
     notification.refresh_from_db()
     assert notification.email_attempts == 2
     assert len(_emails_to(seller.email)) == 1
@@ -116,5 +89,5 @@ def test_the_outbox_sweep_sends_what_a_broker_outage_left_behind(
         created_at=notification.created_at - timedelta(minutes=5)
     )
     assert deliver_pending_notifications() == 1
-    assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == "sent")
+    assert wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == "sent")
     assert len(_emails_to(seller.email)) == 1
