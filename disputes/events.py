@@ -155,13 +155,27 @@ def verify_chain(dispute: Dispute, events: list[DisputeEvent]) -> ChainBreak | N
                 dispute.reference, event.seq, event.pk, "content does not match its hash (edited)"
             )
         prev = event.hash
-    if len(events) != dispute.event_count or prev != dispute.chain_head:
+    if len(events) < dispute.event_count:
         return ChainBreak(
             dispute.reference,
+            len(events) + 1,
             None,
-            None,
-            f"the dispute records {dispute.event_count} events ending in {dispute.chain_head[:12]}…, "
-            f"the table holds {len(events)} ending in {prev[:12]}… (events deleted or appended)",
+            f"missing (deleted): the dispute records {dispute.event_count} events, the table holds {len(events)}",
+        )
+    if len(events) > dispute.event_count:
+        extra = events[dispute.event_count]
+        return ChainBreak(
+            dispute.reference,
+            extra.seq,
+            extra.pk,
+            f"appended after the recorded head (the dispute records {dispute.event_count} events)",
+        )
+    if prev != dispute.chain_head:
+        return ChainBreak(
+            dispute.reference,
+            len(events),
+            events[-1].pk if events else None,
+            "the last event is not the recorded chain head (replaced)",
         )
     return None
 

@@ -44,7 +44,11 @@ def issue_refund(
     if order_locked:
         order = dispute.order
     else:
-        order = Order.objects.select_for_update().get(pk=dispute.order_id)
+        # The locks in the engine's order (dispute, then order): taking the
+        # order first would deadlock against a transition of the same case.
+        from disputes.services.engine import lock
+
+        order = lock(dispute.pk).order
     available = refundable(order)
     if amount > available:
         raise BadAmount(
