@@ -47,3 +47,29 @@ def test_menu_works_at_phone_width_with_the_keyboard(
     page.keyboard.press("Enter")  # Bootstrap's collapse, driven by the vendored JS
     expect(menu_link).to_be_visible()
     assert console_errors == []
+
+
+def test_buyer_follows_the_bell_to_the_dispute(page, live_server, buyer_with_order, console_errors):
+    from disputes import services
+    from tests.disputes.conftest import open_dispute
+
+    buyer, order = buyer_with_order
+    dispute = services.dispute_submit(dispute=open_dispute(order), actor=buyer)
+    services.dispute_make_offer(
+        dispute=dispute,
+        actor=order.seller,
+        outcome="partial_refund",
+        amount="30.00",
+        note="30 back",
+    )
+    _log_in(page, live_server, "chromium@example.com")
+    bell = page.get_by_test_id("bell")
+    expect(bell).to_contain_text("1")
+    bell.click()
+    page.get_by_role("button", name="Open").click()
+    expect(page.get_by_test_id("state")).to_have_text("Negotiating")
+    expect(page.get_by_test_id("waiting-on")).to_have_text("You.")
+    expect(page.get_by_test_id("deadline-rule")).to_contain_text("The parties have 7 days to agree")
+    expect(page.get_by_test_id("timeline")).to_contain_text("make_offer")
+    expect(page.get_by_test_id("bell")).not_to_contain_text("1")
+    assert console_errors == []
