@@ -20,6 +20,8 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.workflow import TRANSITIONS, allowed_actions, deadline_sentence, waiting_on
+from evidence.selectors import evidence_for
+from evidence.services import may_add_evidence
 
 
 def _user(request: HttpRequest) -> User:
@@ -50,6 +52,8 @@ def dispute_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
             "events": timeline_for(user, dispute),
             "offers": offers_for(dispute),
             "is_party": dispute.party_of(user) is not None,
+            "items": evidence_for(user, dispute),
+            "may_add_evidence": may_add_evidence(dispute, user),
         },
     )
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("disputes.notification_urls")),
     path("admin/", admin.site.urls),

@@ -317,3 +317,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-refunds": {"task": "disputes.resume_refunds", "schedule": 300},
 }
+
+# --- Evidence (SPEC section 4; operator settings) ---------------------------
+EVIDENCE_MAX_BYTES = {
+    "photo": env_int("EVIDENCE_MAX_PHOTO_BYTES", 10 * 1024 * 1024, minimum=1),
+    "video": env_int("EVIDENCE_MAX_VIDEO_BYTES", 200 * 1024 * 1024, minimum=1),
+    "document": env_int("EVIDENCE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024, minimum=1),
+}
+EVIDENCE_MAX_ITEMS_PER_PARTY = env_int("EVIDENCE_MAX_ITEMS_PER_PARTY", 30, minimum=1)
+# Pillow refuses images with more pixels than this (decompression bombs).
+EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000, minimum=1)
+EVIDENCE_THUMBNAIL_SIZE = env_int("EVIDENCE_THUMBNAIL_SIZE", 480, minimum=32)
+# Uploads above this size go to a temporary file, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -93,8 +93,9 @@ def test_dispute_page_queries_do_not_grow_with_the_timeline(
             dispute=offered, actor=seller if n % 2 else buyer, body=f"Message {n}"
         )
     client = client_for(buyer)
-    # session, user, bell count, dispute with order/parties/store/mediator, events, offers
-    with django_assert_num_queries(6):
+    # session, user, bell count, dispute with order/parties/store/mediator, events,
+    # offers, evidence
+    with django_assert_num_queries(7):
         response = client.get(reverse("disputes:detail", args=[offered.reference]))
     assert response.content.decode().count("<strong>message</strong>") == 40
 

@@ -1,0 +1,101 @@
+// The evidence widget: each chosen or dropped file is sent on its own request,
+// with its own progress bar, description and visibility. A refused file shows
+// its error next to it; the others go on. No inline script: the CSP forbids it.
+(function () {
+  "use strict";
+
+  function setProgress(row, percent) {
+    const bar = row.querySelector("[data-progress]");
+    bar.style.width = percent + "%";
+    bar.textContent = percent + "%";
+    row.querySelector("[role=progressbar]").setAttribute("aria-valuenow", String(percent));
+  }
+
+  function upload(widget, row, file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("description", row.querySelector("[data-description]").value);
+    form.append("visibility", row.querySelector("[data-visibility]").value);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", widget.dataset.uploadUrl);
+    xhr.setRequestHeader("X-CSRFToken", widget.querySelector("[name=csrfmiddlewaretoken]").value);
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) setProgress(row, Math.round((event.loaded / event.total) * 100));
+    });
+    xhr.addEventListener("load", function () {
+      const result = row.querySelector("[data-result]");
+      if (xhr.status === 201) {
+        setProgress(row, 100);
+        row.classList.add("border-success");
+        result.textContent = row.dataset.doneText;
+        const gallery = document.getElementById("evidence-gallery");
+        if (gallery) {
+          const empty = gallery.querySelector("[data-testid=gallery-empty]");
+          if (empty) empty.remove();
+          gallery.insertAdjacentHTML("beforeend", xhr.responseText);
+          if (window.htmx) window.htmx.process(gallery);
+        }
+      } else {
+        row.classList.add("border-danger");
+        result.innerHTML = xhr.responseText || "";
+        if (!xhr.responseText) result.textContent = row.dataset.failText;
+      }
+    });
+    xhr.addEventListener("error", function () {
+      row.classList.add("border-danger");
+      row.querySelector("[data-result]").textContent = row.dataset.failText;
+    });
+    xhr.send(form);
+  }
+
+  function init(widget) {
+    const input = widget.querySelector("input[type=file]");
+    const queue = widget.querySelector("[data-queue]");
+    const template = widget.querySelector("[data-row-template]");
+    const button = widget.querySelector("[data-upload-all]");
+    let pending = [];
+
+    function add(files) {
+      Array.from(files).forEach(function (file) {
+        const row = template.content.firstElementChild.cloneNode(true);
+        row.querySelector("[data-name]").textContent = file.name + " (" + Math.ceil(file.size / 1024) + " KB)";
+        row.dataset.doneText = widget.dataset.doneText || "Uploaded.";
+        row.dataset.failText = widget.dataset.failText || "The upload failed; try again.";
+        queue.appendChild(row);
+        pending.push({ row: row, file: file });
+      });
+      button.disabled = pending.length === 0;
+    }
+
+    input.addEventListener("change", function () { add(input.files); input.value = ""; });
+    const drop = widget.querySelector("[data-drop]");
+    drop.addEventListener("dragover", function (event) { event.preventDefault(); drop.classList.add("bg-light"); });
+    drop.addEventListener("dragleave", function () { drop.classList.remove("bg-light"); });
+    drop.addEventListener("drop", function (event) {
+      event.preventDefault();
+      drop.classList.remove("bg-light");
+      add(event.dataTransfer.files);
+    });
+    button.addEventListener("click", function () {
+      pending.forEach(function (job) { upload(widget, job.row, job.file); });
+      pending = [];
+      button.disabled = true;
+    });
+  }
+
+  function initLightbox() {
+    const modal = document.getElementById("lightbox");
+    if (!modal) return;
+    modal.addEventListener("show.bs.modal", function (event) {
+      const trigger = event.relatedTarget;
+      modal.querySelector("#lightbox-image").src = trigger.dataset.full;
+      modal.querySelector("#lightbox-image").alt = trigger.dataset.caption;
+      modal.querySelector("#lightbox-title").textContent = trigger.dataset.caption;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-evidence-widget]").forEach(init);
+    initLightbox();
+  });
+})();
