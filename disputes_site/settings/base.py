@@ -222,6 +222,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             # Signed links die within five minutes (SPEC section 4).
             "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300, minimum=1),
+            "signature_version": "s3v4",
         },
     }
 else:

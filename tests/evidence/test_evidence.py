@@ -24,11 +24,18 @@ from tests.evidence.corpus import jpeg, mp4, pdf, png
 pytestmark = pytest.mark.django_db
 
 
-def test_a_12_megapixel_jpeg_with_gps_comes_back_clean(case, buyer, django_capture_on_commit_callbacks):
+def test_a_12_megapixel_jpeg_with_gps_comes_back_clean(
+    case, buyer, django_capture_on_commit_callbacks
+):
     original = jpeg(4000, 3000, gps=True)
     assert b"PhoneMaker" in original
     with django_capture_on_commit_callbacks(execute=True):
-        item = evidence_add(dispute=case, actor=buyer, upload=upload("IMG_0042.JPG", original), description="Crushed corner")
+        item = evidence_add(
+            dispute=case,
+            actor=buyer,
+            upload=upload("IMG_0042.JPG", original),
+            description="Crushed corner",
+        )
     item.refresh_from_db()
     with default_storage.open(item.file.name, "rb") as stored_file:
         stored = stored_file.read()
@@ -40,7 +47,11 @@ def test_a_12_megapixel_jpeg_with_gps_comes_back_clean(case, buyer, django_captu
     assert image.size == (3000, 4000) == (item.width, item.height)
     assert item.sha256 == hashlib.sha256(stored).hexdigest()
     assert item.size == len(stored)
-    assert (item.kind, item.content_type, item.original_name) == ("photo", "image/jpeg", "IMG_0042.JPG")
+    assert (item.kind, item.content_type, item.original_name) == (
+        "photo",
+        "image/jpeg",
+        "IMG_0042.JPG",
+    )
     # The thumbnail was made by the task after commit.
     assert item.thumbnail_status == "ready"
     with default_storage.open(item.thumbnail.name, "rb") as thumb:
@@ -63,7 +74,11 @@ def test_a_video_is_kept_as_it_is_and_a_pdf_too(case, buyer):
     assert (video.kind, video.content_type) == ("video", "video/mp4")
     assert (document.kind, document.content_type) == ("document", "application/pdf")
     with default_storage.open(video.file.name, "rb") as stored:
-        assert hashlib.sha256(stored.read()).hexdigest() == video.sha256 == hashlib.sha256(mp4()).hexdigest()
+        assert (
+            hashlib.sha256(stored.read()).hexdigest()
+            == video.sha256
+            == hashlib.sha256(mp4()).hexdigest()
+        )
 
 
 def test_each_side_has_a_limit(case, buyer, seller, settings, local_media):
@@ -100,7 +115,9 @@ def items(case, buyer, seller):
 
 def _escalated(case, buyer, seller):
     d = services.dispute_reject_claim(dispute=case, actor=seller)
-    return services.dispute_escalate(dispute=d, actor=buyer, justification="We cannot agree on this one.")
+    return services.dispute_escalate(
+        dispute=d, actor=buyer, justification="We cannot agree on this one."
+    )
 
 
 MATRIX = {
@@ -126,7 +143,9 @@ def test_download_permission_matrix(who, request, items, case, buyer, seller):
 
 
 def test_download_headers(items, case, buyer):
-    response = client_for(buyer).get(reverse("evidence:download", args=[case.reference, items["mediator"].pk]))
+    response = client_for(buyer).get(
+        reverse("evidence:download", args=[case.reference, items["mediator"].pk])
+    )
     assert response["Content-Disposition"] == (
         "attachment; filename=\"bank statement.pdf\"; filename*=UTF-8''bank%20statement.pdf"
     )
@@ -138,20 +157,26 @@ def test_download_headers(items, case, buyer):
 
 
 def test_a_non_ascii_name_is_encoded_by_rfc_6266(case, buyer):
-    item = evidence_add(dispute=case, actor=buyer, upload=upload("Rechnung Müller «final».pdf", pdf()))
+    item = evidence_add(
+        dispute=case, actor=buyer, upload=upload("Rechnung Müller «final».pdf", pdf())
+    )
     response = client_for(buyer).get(reverse("evidence:download", args=[case.reference, item.pk]))
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"Rechnung M_ller _final_.pdf\"; "
+        'attachment; filename="Rechnung M_ller _final_.pdf"; '
         "filename*=UTF-8''Rechnung%20M%C3%BCller%20%C2%ABfinal%C2%BB.pdf"
     )
 
 
-def test_hidden_items_leave_the_parties_gallery_with_a_reason_in_the_timeline(items, case, buyer, seller):
+def test_hidden_items_leave_the_parties_gallery_with_a_reason_in_the_timeline(
+    items, case, buyer, seller
+):
     from accounts.models import User
 
     admin = User.objects.create_superuser("root@example.com", "pw-unused-12345")
     evidence_hide(evidence=items["parties"], actor=admin, reason="Shows a third party's address")
-    response = client_for(seller).get(reverse("evidence:download", args=[case.reference, items["parties"].pk]))
+    response = client_for(seller).get(
+        reverse("evidence:download", args=[case.reference, items["parties"].pk])
+    )
     assert response.status_code == 404
     event = DisputeEvent.objects.get(dispute=case, kind="evidence_hidden")
     assert event.details["reason"] == "Shows a third party's address"
@@ -162,7 +187,9 @@ def test_hidden_items_leave_the_parties_gallery_with_a_reason_in_the_timeline(it
 def test_the_page_upload_answers_the_gallery_item_or_the_error(case, buyer):
     client = client_for(buyer)
     url = reverse("evidence:upload", args=[case.reference])
-    good = client.post(url, {"file": upload("box.png", png()), "description": "The box", "visibility": "parties"})
+    good = client.post(
+        url, {"file": upload("box.png", png()), "description": "The box", "visibility": "parties"}
+    )
     assert good.status_code == 201
     assert 'data-testid="evidence-item"' in good.content.decode()
     bad = client.post(url, {"file": upload("box.png", b"<html><script>alert(1)</script></html>")})
