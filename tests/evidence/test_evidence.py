@@ -198,3 +198,18 @@ def test_the_page_upload_answers_the_gallery_item_or_the_error(case, buyer):
     page = client.get(reverse("disputes:detail", args=[case.reference])).content.decode()
     assert page.count('data-testid="evidence-item"') == 1
     assert "Submit evidence" in page
+
+
+def test_the_admin_hides_with_a_reason_and_never_deletes(items, case, client):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("root@example.com", "pw-unused-12345")
+    client.force_login(admin)
+    url = reverse("admin:evidence_evidence_changelist")
+    ask = client.post(url, {"action": "hide_evidence", "_selected_action": [items["parties"].pk]})
+    assert "Hide evidence" in ask.content.decode()
+    client.post(url, {"action": "hide_evidence", "_selected_action": [items["parties"].pk], "reason": "Personal data"})
+    items["parties"].refresh_from_db()
+    assert items["parties"].hidden_reason == "Personal data"
+    delete = client.get(reverse("admin:evidence_evidence_delete", args=[items["parties"].pk]))
+    assert delete.status_code == 403
