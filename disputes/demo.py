@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from disputes import services
 from disputes.models import Dispute, Offer
+from evidence.demo import seed_evidence
 from orders.models import Order
 
 Scenario = Callable[[Dispute, dict[str, User]], Dispute]
@@ -132,6 +133,16 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
     ),
 }
 
+# Cases whose galleries the demo fills (open ones, where evidence can be added).
+WITH_EVIDENCE = (
+    "under_review",
+    "awaiting_info",
+    "negotiating",
+    "appealed",
+    "draft",
+    "awaiting_seller",
+)
+
 # Scenarios whose current deadline the demo puts in the past, so that
 # `manage.py run_deadlines` (running beside the demo server) has work to show.
 DUE = ("awaiting_seller_due", "negotiating_due")
@@ -162,8 +173,12 @@ def seed_disputes(orders: dict[str, Order], users: dict[str, User]) -> int:
                     "affected_quantity": 6,
                 },
             )
-            build(dispute, roles)
+            dispute = build(dispute, roles)
             created += 1
+            if name in WITH_EVIDENCE:
+                # Evidence before the case moved on would be nicer; added now, it
+                # still shows the galleries (the timeline says when).
+                seed_evidence([Dispute.objects.get(pk=dispute.pk)])
     _make_due([orders[name].pk for name in DUE])
     return created
 

@@ -21,7 +21,9 @@ class HideForm(forms.Form):
 
 
 @admin.action(description="Hide the selected evidence (asks for a reason)")
-def hide_evidence(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Evidence]) -> HttpResponse | None:
+def hide_evidence(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Evidence]
+) -> HttpResponse | None:
     form = HideForm(request.POST if "reason" in request.POST else None)
     if form.is_valid():
         actor: User = request.user  # type: ignore[assignment]
@@ -35,13 +37,27 @@ def hide_evidence(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Evid
     return render(
         request,
         "admin/evidence/hide.html",
-        {"form": form, "items": queryset, "action": "hide_evidence", "opts": modeladmin.model._meta},
+        {
+            "form": form,
+            "items": queryset,
+            "action": "hide_evidence",
+            "opts": modeladmin.model._meta,
+        },
     )
 
 
 @admin.register(Evidence)
 class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "dispute", "kind", "uploader", "size", "visibility", "hidden_at", "created_at")
+    list_display = (
+        "original_name",
+        "dispute",
+        "kind",
+        "uploader",
+        "size",
+        "visibility",
+        "hidden_at",
+        "created_at",
+    )
     list_filter = ("kind", "visibility", "thumbnail_status")
     search_fields = ("dispute__reference", "original_name", "sha256", "uploader__email")
     list_select_related = ("dispute", "uploader")
