@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from typing import IO
 
@@ -149,10 +150,19 @@ def evidence_add(
     except BaseException:
         default_storage.delete(stored)
         raise
+    transaction.on_commit(lambda: _enqueue_thumbnail(evidence.pk))
+    return evidence
+
+
+def _enqueue_thumbnail(evidence_id: int) -> None:
     from evidence.tasks import make_thumbnail
 
-    transaction.on_commit(lambda: make_thumbnail.delay(evidence.pk))
-    return evidence
+    try:
+        make_thumbnail.delay(evidence_id)
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not enqueue thumbnail %s", evidence_id, exc_info=True
+        )
 
 
 def _record(

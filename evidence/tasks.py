@@ -36,6 +36,11 @@ def make_thumbnail(self, evidence_id: int) -> str:  # type: ignore[no-untyped-de
         else:
             Evidence.objects.filter(pk=evidence_id).update(thumbnail_status=ThumbnailStatus.NONE)
             return "none"
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, ValueError):
+        # The file itself cannot be previewed (ffmpeg or Pillow refuse it): no retry helps.
+        Evidence.objects.filter(pk=evidence_id).update(thumbnail_status=ThumbnailStatus.FAILED)
+        log.warning("no preview for evidence %s", evidence_id, exc_info=True)
+        return "failed"
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             Evidence.objects.filter(pk=evidence_id).update(thumbnail_status=ThumbnailStatus.FAILED)
@@ -92,3 +97,21 @@ def _poster(evidence: Evidence) -> bytes:
             if target.exists() and target.stat().st_size:
                 return target.read_bytes()
         raise RuntimeError("ffmpeg made no poster frame")
+
+
+@shared_task(name="evidence.resume_thumbnails")
+def resume_thumbnails() -> int:
+    """Previews whose task never ran (a broker outage at upload time)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale = timezone.now() - timedelta(minutes=5)
+    pending = list(
+        Evidence.objects.filter(
+            thumbnail_status=ThumbnailStatus.PENDING, created_at__lt=stale
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in pending:
+        make_thumbnail.delay(pk)
+    return len(pending)

@@ -120,7 +120,8 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
-CELERY_TASK_EAGER_PROPAGATES = True
+# Inline (the demo), a failing task is logged, never turned into a failed request.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -317,6 +318,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
     },
     "resume-refunds": {"task": "disputes.resume_refunds", "schedule": 300},
+    "resume-thumbnails": {"task": "evidence.resume_thumbnails", "schedule": 300},
 }
 
 # --- Evidence (SPEC section 4; operator settings) ---------------------------

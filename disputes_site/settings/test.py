@@ -9,6 +9,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# Tests run tasks inline (tests/conftest.py) and want to see their errors.
+CELERY_TASK_EAGER_PROPAGATES = True
 
 # Each test process has a queue of its own on the shared Redis, so that two
 # runs at once (or a stray worker) never take each other's tasks.

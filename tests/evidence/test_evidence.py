@@ -208,8 +208,49 @@ def test_the_admin_hides_with_a_reason_and_never_deletes(items, case, client):
     url = reverse("admin:evidence_evidence_changelist")
     ask = client.post(url, {"action": "hide_evidence", "_selected_action": [items["parties"].pk]})
     assert "Hide evidence" in ask.content.decode()
-    client.post(url, {"action": "hide_evidence", "_selected_action": [items["parties"].pk], "reason": "Personal data"})
+    client.post(
+        url,
+        {
+            "action": "hide_evidence",
+            "_selected_action": [items["parties"].pk],
+            "reason": "Personal data",
+        },
+    )
     items["parties"].refresh_from_db()
     assert items["parties"].hidden_reason == "Personal data"
     delete = client.get(reverse("admin:evidence_evidence_delete", args=[items["parties"].pk]))
     assert delete.status_code == 403
+
+
+def test_a_video_ffmpeg_cannot_read_gets_no_preview_but_stays(
+    case, buyer, django_capture_on_commit_callbacks
+):
+    # Signature right, content garbage: accepted as a video, previewed as nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        item = evidence_add(dispute=case, actor=buyer, upload=upload("clip.mp4", mp4()))
+    item.refresh_from_db()
+    assert item.thumbnail_status == "failed"
+    assert Evidence.objects.filter(pk=item.pk).exists()
+
+
+def test_a_real_video_gets_a_poster_frame(case, buyer, django_capture_on_commit_callbacks):
+    from evidence.demo import unboxing_video
+
+    video = unboxing_video()
+    assert video is not None, "the imageio-ffmpeg wheel's ffmpeg runs here"
+    with django_capture_on_commit_callbacks(execute=True):
+        item = evidence_add(dispute=case, actor=buyer, upload=upload("unboxing.mp4", video))
+    item.refresh_from_db()
+    assert item.thumbnail_status == "ready"
+    with default_storage.open(item.thumbnail.name, "rb") as poster:
+        assert Image.open(poster).format == "JPEG"
+
+
+def test_heic_photos_are_accepted_and_become_jpeg(case, buyer):
+    import pillow_heif
+
+    heif = pillow_heif.from_pillow(Image.new("RGB", (64, 48), (10, 200, 10)))
+    out = io.BytesIO()
+    heif.save(out, quality=80)
+    item = evidence_add(dispute=case, actor=buyer, upload=upload("IMG_0001.HEIC", out.getvalue()))
+    assert (item.kind, item.content_type, item.width) == ("photo", "image/jpeg", 64)
