@@ -7,7 +7,7 @@ from django.http import Http404
 
 from accounts.models import Role, User
 from disputes.choices import DisputeState, Visibility
-from disputes.models import Dispute, DisputeEvent, Notification, Offer
+from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
 
 # The cases the platform works: what mediators see.
 PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
@@ -77,3 +77,16 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def messages_for(user: User, dispute: Dispute) -> QuerySet[Message]:
+    """The thread as this viewer may read it: parties see what was sent to all or to them."""
+    messages = (
+        Message.objects.filter(dispute=dispute)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    party = dispute.party_of(user)
+    if party is None:
+        return messages
+    return messages.filter(visibility__in=(Visibility.ALL, party))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,16 +13,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from disputes.choices import NotificationCategory
-from disputes.models import Notification, NotificationPreference
+from disputes.choices import TERMINAL_STATES, DisputeState, NotificationCategory
+from disputes.errors import DisputeError, NotYours, TransitionRefused
+from disputes.forms import ACTION_FORMS, CONFIRMATIONS, MessageForm
+from disputes.models import Dispute, Notification, NotificationPreference
 from disputes.selectors import (
     dispute_for_user,
     dispute_list,
+    messages_for,
     notifications_for,
     offers_for,
     timeline_for,
 )
-from disputes.workflow import TRANSITIONS, allowed_actions, deadline_sentence, waiting_on
+from disputes.services import SERVICES, message_post
+from disputes.workflow import allowed_actions, deadline_sentence, waiting_on
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
 
@@ -35,27 +42,140 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "disputes/list.html", {"page": page})
 
 
+# Shown in the "Resolve amicably" panel, beside the offers.
+OFFER_ACTIONS = ("make_offer", "accept_offer", "decline_offer", "request_refund")
+
+
+def _detail_context(
+    request: HttpRequest, dispute: Dispute, bound: dict[str, forms.Form] | None = None
+) -> dict[str, object]:
+    """Everything the dispute page shows this viewer; ``bound`` holds a form that
+    failed, so its errors show next to its fields with the input kept."""
+    user = _user(request)
+    bound = bound or {}
+    allowed = allowed_actions(dispute, user)
+    offers = list(offers_for(dispute))
+    open_offer = next((o for o in offers if o.status == "open"), None)
+    actions = []
+    for name in allowed:
+        form_class, label = ACTION_FORMS[name]
+        initial = (
+            {"offer": open_offer.pk}
+            if open_offer and name in ("accept_offer", "decline_offer")
+            else {}
+        )
+        form = bound.get(name) or form_class(initial=initial, prefix=name)
+        actions.append({"name": name, "label": label, "form": form, "open": name in bound})
+    party = dispute.party_of(user)
+    return {
+        "dispute": dispute,
+        "waiting_on": waiting_on(dispute, user),
+        "deadline_rule": deadline_sentence(dispute),
+        "actions": [a for a in actions if a["name"] not in OFFER_ACTIONS],
+        "offer_actions": [a for a in actions if a["name"] in OFFER_ACTIONS],
+        "events": timeline_for(user, dispute),
+        "offers": offers,
+        "open_offer": open_offer,
+        "party": party,
+        "items": evidence_for(user, dispute),
+        "may_add_evidence": may_add_evidence(dispute, user),
+        "thread": messages_for(user, dispute),
+        "message_form": bound.get("message") or MessageForm(prefix="message"),
+        "may_message": dispute.state not in TERMINAL_STATES and dispute.state != DisputeState.DRAFT,
+        "contact_label": _("Contact seller")
+        if party == "buyer"
+        else _("Contact buyer")
+        if party == "seller"
+        else _("Message the parties"),
+    }
+
+
 @login_required
 def dispute_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Track progress: the state, who must act, the deadline and its rule, the timeline."""
+    """Track progress: who must act, the deadline and its rule, the actions this viewer
+    may take, evidence, offers, messages and the timeline."""
+    dispute = dispute_for_user(_user(request), reference)
+    return render(request, "disputes/detail.html", _detail_context(request, dispute))
+
+
+@login_required
+@require_POST
+def dispute_action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """One transition from the page, through its service; errors go back next to the fields."""
     user = _user(request)
     dispute = dispute_for_user(user, reference)
-    actions = [TRANSITIONS[name].label for name in allowed_actions(dispute, user)]
+    if name not in ACTION_FORMS:
+        raise Http404("No such action.")
+    form_class, label = ACTION_FORMS[name]
+    form = form_class(request.POST, prefix=name)
+    if form.is_valid():
+        arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
+        if name == "decide_appeal" and not arguments.get("outcome"):
+            arguments["outcome"] = None
+        try:
+            service: Any = SERVICES[name]
+            service(dispute=dispute, actor=user, **arguments)
+        except (TransitionRefused, NotYours) as exc:
+            # Not possible (any more) for this viewer: the form may not even be
+            # on the page now, so the reason goes to the top of it.
+            messages.error(request, exc.message)
+            return redirect("disputes:detail", reference=dispute.reference)
+        except DisputeError as exc:
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": label})
+            return redirect("disputes:detail", reference=dispute.reference)
+    dispute = dispute_for_user(user, reference)
+    return render(
+        request, "disputes/detail.html", _detail_context(request, dispute, {name: form}), status=400
+    )
+
+
+@login_required
+@require_POST
+def message_post_view(request: HttpRequest, reference: str) -> HttpResponse:
+    user = _user(request)
+    dispute = dispute_for_user(user, reference)
+    form = MessageForm(request.POST, prefix="message")
+    if form.is_valid():
+        try:
+            message_post(
+                dispute=dispute,
+                actor=user,
+                body=form.cleaned_data["body"],
+                visibility=form.cleaned_data.get("visibility") or "all",
+            )
+        except DisputeError as exc:
+            form.add_error("body" if exc.field in (None, "body") else None, exc.message)
+        else:
+            if request.htmx:  # type: ignore[attr-defined]
+                return render(
+                    request, "disputes/_thread.html", {"thread": messages_for(user, dispute)}
+                )
+            return redirect(f"{dispute_url(dispute)}#messages")
     return render(
         request,
         "disputes/detail.html",
-        {
-            "dispute": dispute,
-            "waiting_on": waiting_on(dispute, user),
-            "deadline_rule": deadline_sentence(dispute),
-            "actions": actions,
-            "events": timeline_for(user, dispute),
-            "offers": offers_for(dispute),
-            "is_party": dispute.party_of(user) is not None,
-            "items": evidence_for(user, dispute),
-            "may_add_evidence": may_add_evidence(dispute, user),
-        },
+        _detail_context(request, dispute, {"message": form}),
+        status=400,
     )
+
+
+@login_required
+def thread_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """The thread alone, for htmx to refresh it (new messages without reload)."""
+    user = _user(request)
+    dispute = dispute_for_user(user, reference)
+    return render(request, "disputes/_thread.html", {"thread": messages_for(user, dispute)})
+
+
+def dispute_url(dispute: Dispute) -> str:
+    from django.urls import reverse
+
+    return reverse("disputes:detail", args=[dispute.reference])
 
 
 @login_required

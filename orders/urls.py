@@ -6,4 +6,5 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list_view, name="list"),
     path("<str:reference>/", views.order_detail_view, name="detail"),
+    path("<str:reference>/dispute/", views.start_dispute_view, name="start_dispute"),
 ]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.models import Role, User
 from orders.eligibility import dispute_eligibility
@@ -59,5 +59,61 @@ def order_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
             "eligibility": dispute_eligibility(order),
             "is_seller": user.role == Role.SELLER,
             "disputes": list(order.disputes.all()),
+        },
+    )
+
+
+@login_required
+def start_dispute_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Manage orders → Start a dispute: the guided form. It saves a draft at once
+    (leaving and coming back loses nothing); "Review and confirm" is the draft's page."""
+    from disputes.choices import DisputeState
+    from disputes.errors import DisputeError
+    from disputes.forms import StartDisputeForm
+    from disputes.services import dispute_create, dispute_update_draft
+
+    user = _viewer(request)
+    order = order_for_user(user, reference)
+    if order.buyer_id != user.pk:
+        raise Http404("Only the buyer starts a dispute.")
+    draft = next((d for d in order.disputes.all() if d.state == DisputeState.DRAFT), None)
+    eligibility = dispute_eligibility(order, exclude_dispute=draft.pk if draft else None)
+    if request.method == "POST":
+        form = StartDisputeForm(request.POST)
+        if form.is_valid():
+            try:
+                if draft is None:
+                    dispute = dispute_create(order=order, actor=user, **form.service_kwargs())  # type: ignore[arg-type]
+                else:
+                    dispute = dispute_update_draft(
+                        dispute=draft, actor=user, **form.service_kwargs()
+                    )
+            except DisputeError as exc:
+                field = exc.field.split(".")[-1] if exc.field else None
+                form.add_error(field if field in form.fields else None, exc.message)
+            else:
+                return redirect("disputes:detail", reference=dispute.reference)
+    else:
+        initial = {}
+        if draft is not None:
+            initial = {
+                "type": draft.type,
+                "reason": draft.reason,
+                "description": draft.description,
+                "claimed_amount": draft.claimed_amount,
+                "requested_outcome": draft.requested_outcome,
+                **draft.facts,
+            }
+        else:
+            initial = {"claimed_amount": order.amount_paid}
+        form = StartDisputeForm(initial=initial)
+    return render(
+        request,
+        "orders/start_dispute.html",
+        {
+            "order": order,
+            "form": form,
+            "eligibility": eligibility,
+            "draft": draft,
         },
     )

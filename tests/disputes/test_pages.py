@@ -94,10 +94,12 @@ def test_dispute_page_queries_do_not_grow_with_the_timeline(
         )
     client = client_for(buyer)
     # session, user, bell count, dispute with order/parties/store/mediator, events,
-    # offers, evidence
-    with django_assert_num_queries(7):
+    # offers, evidence, messages
+    with django_assert_num_queries(8):
         response = client.get(reverse("disputes:detail", args=[offered.reference]))
-    assert response.content.decode().count("<strong>message</strong>") == 40
+    html = response.content.decode()
+    assert html.count("<strong>message</strong>") == 40
+    assert html.count("Message 39") == 1  # and the thread shows them
 
 
 def test_bell_counts_unread_and_opening_marks_read(offered, buyer):
