@@ -34,3 +34,28 @@ def account(request: HttpRequest) -> HttpResponse:
         "accounts/account.html",
         {"name_form": name_form, "store_form": store_form},
     )
+
+
+@login_required
+def avoid_disputes_view(request: HttpRequest) -> HttpResponse:
+    """The help article's advice next to the sellers' figures (SPEC section 2)."""
+    from accounts.reputation import seller_reputation
+    from orders.models import Order
+
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_seller:
+        seller_ids = [user.pk]
+    else:
+        seller_ids = list(
+            Order.objects.filter(buyer=user).values_list("seller_id", flat=True).distinct()[:20]
+        )
+    sellers = User.objects.filter(pk__in=seller_ids).select_related("seller_profile")
+    rows = [
+        {
+            "seller": seller,
+            "store": getattr(getattr(seller, "seller_profile", None), "store_name", ""),
+            "reputation": seller_reputation(seller.pk),
+        }
+        for seller in sellers
+    ]
+    return render(request, "help/avoid_disputes.html", {"sellers": rows})

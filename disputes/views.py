@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.reputation import seller_reputation
 from disputes.choices import TERMINAL_STATES, DisputeState, NotificationCategory
 from disputes.errors import DisputeError, NotYours, TransitionRefused
 from disputes.forms import ACTION_FORMS, CONFIRMATIONS, MessageForm
@@ -82,6 +83,7 @@ def _detail_context(
         "thread": messages_for(user, dispute),
         "message_form": bound.get("message") or MessageForm(prefix="message"),
         "may_message": dispute.state not in TERMINAL_STATES and dispute.state != DisputeState.DRAFT,
+        "reputation": seller_reputation(dispute.seller_id),
         "contact_label": _("Contact seller")
         if party == "buyer"
         else _("Contact buyer")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from disputes_site import views
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("help/avoid-disputes/", accounts_views.avoid_disputes_view, name="avoid_disputes"),
     path("orders/", include("orders.urls")),
     path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import Role, User
+from accounts.reputation import seller_reputation
 from orders.eligibility import dispute_eligibility
 from orders.models import OrderStatus
 from orders.selectors import order_for_user, order_list
@@ -59,6 +60,7 @@ def order_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
             "eligibility": dispute_eligibility(order),
             "is_seller": user.role == Role.SELLER,
             "disputes": list(order.disputes.all()),
+            "reputation": seller_reputation(order.seller_id),
         },
     )
 

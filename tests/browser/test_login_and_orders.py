@@ -40,7 +40,7 @@ def test_menu_works_at_phone_width_with_the_keyboard(
 ):
     page.set_viewport_size({"width": 375, "height": 740})
     _log_in(page, live_server, "chromium@example.com")
-    menu_link = page.get_by_role("link", name="Disputes")
+    menu_link = page.get_by_role("link", name="Disputes", exact=True)
     expect(menu_link).to_be_hidden()  # collapsed behind the toggler on a phone
     toggler = page.get_by_role("button", name="Toggle navigation")
     toggler.focus()

@@ -93,6 +93,7 @@ def test_dispute_page_queries_do_not_grow_with_the_timeline(
             dispute=offered, actor=seller if n % 2 else buyer, body=f"Message {n}"
         )
     client = client_for(buyer)
+    client.get(reverse("disputes:detail", args=[offered.reference]))  # warms the cached reputation
     # session, user, bell count, dispute with order/parties/store/mediator, events,
     # offers, evidence, messages
     with django_assert_num_queries(8):
