@@ -37,7 +37,7 @@ def seller_reputation(seller_id: int) -> Reputation:
     key = f"reputation:{seller_id}"
     cached = cache.get(key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     reputation = _compute(seller_id)
     cache.set(key, reputation, 600)
     return reputation
