@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.reputation import seller_reputation
-from disputes.choices import TERMINAL_STATES, DisputeState, NotificationCategory
+from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
 from disputes.errors import DisputeError, NotYours, TransitionRefused
 from disputes.forms import ACTION_FORMS, CONFIRMATIONS, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
@@ -38,9 +39,46 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def dispute_list_view(request: HttpRequest) -> HttpResponse:
-    """Disputes the viewer may see, the nearest deadline first."""
-    page = Paginator(dispute_list(_user(request)), 20).get_page(request.GET.get("page"))
-    return render(request, "disputes/list.html", {"page": page})
+    """Disputes the viewer may see: filters by state and type, search by reference or
+    order; the ones waiting on the viewer first, then by deadline."""
+    user = _user(request)
+    state = request.GET.get("state", "")
+    dispute_type = request.GET.get("type", "")
+    query = request.GET.get("q", "").strip()[:40]
+    disputes = dispute_list(user)
+    if state in DisputeState.values:
+        disputes = disputes.filter(state=state)
+    if dispute_type in DisputeType.values:
+        disputes = disputes.filter(type=dispute_type)
+    if query:
+        disputes = disputes.filter(
+            Q(reference__icontains=query) | Q(order__reference__icontains=query)
+        )
+    page = Paginator(disputes, 20).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "dispute": d,
+            "your_move": waiting_on(d, user) == "you",
+            "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
+        }
+        for d in page.object_list
+    ]
+    # Your move first; the page is already ordered by deadline.
+    rows.sort(key=lambda row: not row["your_move"])
+    return render(
+        request,
+        "disputes/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "state": state,
+            "type": dispute_type,
+            "query": query,
+            "states": DisputeState.choices,
+            "types": DisputeType.choices,
+        },
+    )
 
 
 # Shown in the "Resolve amicably" panel, beside the offers.

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from disputes import services
 from disputes.models import Notification, NotificationPreference
-from tests.conftest import client_for
+from tests.conftest import client_for, open_dispute
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,45 @@ def test_email_preferences_per_category(buyer):
     page = client.get(reverse("notification_preferences")).content.decode()
     assert 'value="case" id="email-case" checked' in page
     assert 'value="offers" id="email-offers">' in page
+
+
+def test_the_list_filters_searches_and_marks_your_move(submitted, seller, buyer, order):
+    client = client_for(seller)
+    html = client.get(reverse("disputes:list")).content.decode()
+    assert submitted.reference in html
+    assert 'data-testid="your-move"' in html
+    assert (
+        'data-testid="your-move"'
+        not in client_for(buyer).get(reverse("disputes:list")).content.decode()
+    )
+    assert (
+        submitted.reference
+        not in client.get(reverse("disputes:list"), {"state": "closed"}).content.decode()
+    )
+    assert (
+        submitted.reference
+        in client.get(reverse("disputes:list"), {"q": order.reference}).content.decode()
+    )
+    assert (
+        submitted.reference
+        not in client.get(reverse("disputes:list"), {"type": "not_received"}).content.decode()
+    )
+
+
+@pytest.mark.parametrize("disputes", [1, 30])
+def test_the_list_costs_the_same_with_1_or_30_disputes(
+    disputes, buyer, seller, django_assert_num_queries
+):
+    from tests.factories import full_order
+
+    for _ in range(disputes):
+        services.dispute_submit(
+            dispute=open_dispute(full_order(buyer=buyer, seller=seller)), actor=buyer
+        )
+    client = client_for(seller)
+    # session, user, bell count, COUNT, the page with order, parties and store
+    with django_assert_num_queries(5):
+        response = client.get(reverse("disputes:list"))
+    assert response.content.decode().count('data-testid="your-move"') == min(
+        disputes, 20
+    )  # 20 a page
