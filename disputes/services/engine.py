@@ -19,13 +19,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from disputes.choices import TERMINAL_STATES, Visibility
+from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import notify
 from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, permits, role_in
 
+REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # "Leave the current deadline as it is" (an action inside a state).
 KEEP = "keep"
 
@@ -106,6 +107,9 @@ def run_transition(
             values["settlement"] = change.settlement
         if target in TERMINAL_STATES:
             values.setdefault("closed_at", now)
+        if locked.is_overdue and target not in REVIEW_STATES:
+            # "Overdue" is about a review; a case that left review is not.
+            values.setdefault("is_overdue", False)
         if rule != KEEP:
             values.update(deadline_fields(rule, now))
         event = next_event(

@@ -122,7 +122,21 @@ def _settle(
             target=DisputeState.RESOLVED, rule=None, settlement=Settlement.REFUNDING, fields=fields
         )
     if outcome == Outcome.RETURN_AND_REFUND:
-        ReturnShipment.objects.get_or_create(dispute=dispute)
+        # A fresh return: a case can come back here after a problem with an
+        # earlier one (the timeline keeps that history).
+        ReturnShipment.objects.update_or_create(
+            dispute=dispute,
+            defaults={
+                "carrier": "",
+                "tracking_number": "",
+                "shipped_at": None,
+                "received_at": None,
+                "auto_confirmed": False,
+                "problem": "",
+                "problem_note": "",
+                "forfeited": False,
+            },
+        )
         return Change(
             target=DisputeState.RESOLVED,
             rule="return_shipment",
