@@ -33,6 +33,8 @@ from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import Role
 
+# money_field: 14 digits, 2 after the point.
+MAX_AMOUNT = Decimal("1e12")
 REFUND_OUTCOMES = (Outcome.FULL_REFUND, Outcome.PARTIAL_REFUND)
 OFFER_OUTCOMES = (
     Outcome.FULL_REFUND,
@@ -61,6 +63,9 @@ def _amount(value: Any, field: str = "amount") -> Decimal:
         raise BadAmount("Enter an amount such as 25.00.", field=field) from None
     if not amount.is_finite() or amount < 0:
         raise BadAmount("The amount must be zero or more.", field=field)
+    if amount >= MAX_AMOUNT:
+        # Beyond what a money column holds (and what quantize() can handle).
+        raise BadAmount("That amount is far too large.", field=field)
     if amount != amount.quantize(Decimal("0.01")):
         raise BadAmount("The amount can have at most two decimal places.", field=field)
     return amount

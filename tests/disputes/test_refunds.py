@@ -104,3 +104,11 @@ def test_a_refund_never_exceeds_what_was_paid(submitted, buyer, seller):
         services.dispute_request_refund(
             dispute=d, actor=buyer, amount="120.01", rationale="All of it and more"
         )
+
+
+@pytest.mark.parametrize("amount", ["1E+30", "NaN", "-5.00", "1.005", "twelve"])
+def test_impossible_amounts_are_refused_as_bad_amounts(amount, submitted, seller):
+    from disputes.errors import BadAmount
+
+    with pytest.raises(BadAmount):
+        services.dispute_make_offer(dispute=submitted, actor=seller, outcome="partial_refund", amount=amount)
