@@ -111,4 +111,6 @@ def test_impossible_amounts_are_refused_as_bad_amounts(amount, submitted, seller
     from disputes.errors import BadAmount
 
     with pytest.raises(BadAmount):
-        services.dispute_make_offer(dispute=submitted, actor=seller, outcome="partial_refund", amount=amount)
+        services.dispute_make_offer(
+            dispute=submitted, actor=seller, outcome="partial_refund", amount=amount
+        )
