@@ -17,7 +17,8 @@ class DisputeState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-TERMINAL_STATES = frozenset({DisputeState.CLOSED, DisputeState.CANCELLED})
+# A tuple, not a set: its order goes into a migration and must not change between runs.
+TERMINAL_STATES = (DisputeState.CLOSED, DisputeState.CANCELLED)
 
 
 class DisputeType(models.TextChoices):
