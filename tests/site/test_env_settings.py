@@ -150,7 +150,8 @@ def test_choices_and_lists_refuse_what_they_do_not_know():
         env_int_list("P", [50], minimum=1, maximum=99, environ={"P": "50,120"})
 
 
-@pytest.mark.parametrize("seed", ["1", "2", "3"])
+# Seeds 0 and 10 put the old frozenset of terminal states in the other order.
+@pytest.mark.parametrize("seed", ["0", "1", "10"])
 def test_models_and_migrations_agree_whatever_the_hash_seed(seed, tmp_path):
     # A set's order changes with the hash seed; if one reached a migration,
     # some processes would see model changes that others do not.
