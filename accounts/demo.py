@@ -19,6 +19,7 @@ class DemoAccount:
     role: str
     what: str
     senior: bool = False
+    lead: bool = False
     superuser: bool = False
     store: tuple[str, str] | None = None  # (store name, country code)
 
@@ -46,8 +47,9 @@ DEMO_ACCOUNTS = [
         "senior@example.com",
         "Selma Senior",
         Role.MEDIATOR,
-        "senior mediator (decides appeals)",
+        "senior mediator and mediation lead (decides appeals; roster, reassignment, dashboard)",
         senior=True,
+        lead=True,
     ),
     DemoAccount(
         "admin@example.com",
@@ -63,6 +65,9 @@ def seed_accounts() -> dict[str, User]:
     """Create the demo accounts that are missing; leave existing ones as they are."""
     review_appeals = Permission.objects.get(
         codename="review_appeals", content_type__app_label="accounts"
+    )
+    lead_mediation = Permission.objects.get(
+        codename="lead_mediation", content_type__app_label="accounts"
     )
     users: dict[str, User] = {}
     for spec in DEMO_ACCOUNTS:
@@ -80,6 +85,8 @@ def seed_accounts() -> dict[str, User]:
             user.save(update_fields=["password"])
             if spec.senior:
                 user.user_permissions.add(review_appeals)
+            if spec.lead:
+                user.user_permissions.add(lead_mediation)
         # The demo has no mail server: its addresses count as verified.
         EmailAddress.objects.get_or_create(
             user=user, email=spec.email, defaults={"verified": True, "primary": True}

@@ -59,7 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        permissions = [("review_appeals", "Can decide appeals (senior mediator)")]
+        permissions = [
+            ("review_appeals", "Can decide appeals (senior mediator)"),
+            ("lead_mediation", "Can lead the mediation team (roster, reassignment, dashboard)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
@@ -90,6 +93,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_senior_mediator(self) -> bool:
         return self.is_mediator and self.has_perm("accounts.review_appeals")
+
+    @property
+    def is_mediation_lead(self) -> bool:
+        # Leads run the roster, reassign cases and get the overdue alerts;
+        # superusers (the operators) always can.
+        return self.is_superuser or (
+            self.is_mediator and self.has_perm("accounts.lead_mediation")
+        )
 
 
 class SellerProfile(models.Model):

@@ -64,6 +64,14 @@ def make_senior(user: User) -> User:
     return User.objects.get(pk=user.pk)  # fresh: permissions are cached per instance
 
 
+def make_lead(user: User) -> User:
+    """A mediation lead: runs the roster, reassigns cases, sees the whole dashboard."""
+    user.user_permissions.add(
+        Permission.objects.get(codename="lead_mediation", content_type__app_label="accounts")
+    )
+    return User.objects.get(pk=user.pk)
+
+
 class OrderFactory(factory.django.DjangoModelFactory):
     """A delivered, paid order by default; pass ``status`` and the dates to vary it."""
 
