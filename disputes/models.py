@@ -135,6 +135,12 @@ class Dispute(models.Model):
                 name="dispute_reminder_due",
                 condition=Q(reminder_at__isnull=False),
             ),
+            # The mediation queue: its states, by deadline (mediation/selectors.py).
+            models.Index(
+                fields=["deadline_at", "id"],
+                name="dispute_queue_deadline",
+                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+            ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
         ]
@@ -234,6 +240,13 @@ class Decision(models.Model):
     reason_code = models.CharField(max_length=32, choices=DecisionReason.choices)
     rules_applied = models.TextField(blank=True)
     rationale = models.TextField()
+    # SPEC section 3: "the evidence it relied on", chosen from the case's items.
+    evidence = models.ManyToManyField(
+        "evidence.Evidence",
+        blank=True,
+        related_name="cited_by",
+        verbose_name=_("evidence relied on"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -95,8 +95,8 @@ def test_dispute_page_queries_do_not_grow_with_the_timeline(
     client = client_for(buyer)
     client.get(reverse("disputes:detail", args=[offered.reference]))  # warms the cached reputation
     # session, user, bell count, dispute with order/parties/store/mediator, events,
-    # offers, evidence, messages
-    with django_assert_num_queries(8):
+    # offers, evidence, decisions (none yet: nothing to prefetch), messages
+    with django_assert_num_queries(9):
         response = client.get(reverse("disputes:detail", args=[offered.reference]))
     html = response.content.decode()
     assert html.count("<strong>message</strong>") == 40
