@@ -237,9 +237,9 @@ def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse
     if name not in CASE_ACTIONS:
         raise Http404("No such action.")
     if not _may_work(dispute, user):
-        # Another mediator's case, or one nobody has taken yet: take it (or ask a lead).
-        messages.error(request, _("Take the case before you act on it."))
-        return _back(dispute)
+        # Another mediator's case, or one nobody has taken yet (the page offers no
+        # form then): take it first, or ask a lead to reassign it.
+        raise PermissionDenied(_("Take the case before you act on it."))
     form_class, label = ACTION_FORMS[name]
     form = form_class(request.POST, prefix=name)
     if isinstance(form, CitesEvidence):
