@@ -20,7 +20,7 @@ class LeadsOnly:
     """Leads (and superusers) run the roster; other staff do not see it."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_mediation_lead)  # type: ignore[union-attr]
+        return bool(request.user.is_active and request.user.is_mediation_lead)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

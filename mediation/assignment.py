@@ -20,7 +20,7 @@ from mediation.models import MediatorProfile
 OPEN_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
 
 
-def _has_perm(codename: str) -> Exists:
+def _has_perm(codename: str) -> Q:
     """The user of the outer row holds ``accounts.<codename>`` directly or through a group."""
     direct = Permission.objects.filter(
         codename=codename, content_type__app_label="accounts", user=OuterRef("user_id")
@@ -30,7 +30,7 @@ def _has_perm(codename: str) -> Exists:
         content_type__app_label="accounts",
         group__user=OuterRef("user_id"),
     )
-    return Exists(direct) | Exists(grouped)
+    return Q(Exists(direct)) | Q(Exists(grouped))
 
 
 def roster(*, seniors_only: bool = False) -> QuerySet[MediatorProfile]:
