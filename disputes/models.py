@@ -135,10 +135,28 @@ class Dispute(models.Model):
                 name="dispute_reminder_due",
                 condition=Q(reminder_at__isnull=False),
             ),
-            # The mediation queue: its states, by deadline (mediation/selectors.py).
+            # The mediation queue (mediation/selectors.py): its pages, by deadline
+            # (with the state, so that a non-senior's queue, which leaves appeals
+            # out, still reads its page ids from the index alone)...
             models.Index(
-                fields=["deadline_at", "id"],
+                fields=["deadline_at", "id", "state"],
                 name="dispute_queue_deadline",
+                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+            ),
+            # ...and its counts per filter, read from this index alone (an index-only
+            # scan: every column they filter on is in it; key columns rather than
+            # INCLUDE, which SQLite, the demo's database, does not have).
+            models.Index(
+                fields=[
+                    "state",
+                    "type",
+                    "assigned_mediator",
+                    "is_overdue",
+                    "deadline_at",
+                    "claimed_amount",
+                    "submitted_at",
+                ],
+                name="dispute_queue_counts",
                 condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
             ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),

@@ -64,8 +64,12 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     user = _mediator(request)
     states = selectors.queue_states(user)
     filters, errors = selectors.QueueFilters.from_query(request.GET, states)
-    page = Paginator(selectors.queue(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.queue_counts(user)
+    counts = selectors.queue_counts(user, filters)
+    paginator = Paginator(selectors.queue_ids(user, filters), PAGE_SIZE)
+    # The total comes with the counts per filter (one pass over the open cases).
+    paginator.count = counts["matching"]
+    page = paginator.get_page(request.GET.get("page"))
+    cases = selectors.queue_rows(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()
@@ -80,7 +84,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
                     "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
                     "mine": d.assigned_mediator_id == user.pk,
                 }
-                for d in page.object_list
+                for d in cases
             ],
             "filters": filters,
             "errors": errors,

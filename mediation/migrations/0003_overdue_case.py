@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0002_decision_evidence_queue_index'),
+        ('disputes', '0002_decision_evidence_queue_indexes'),
         ('mediation', '0002_roster_of_existing_mediators'),
     ]
 

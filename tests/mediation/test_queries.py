@@ -38,8 +38,9 @@ def test_the_queue_costs_the_same_with_1_or_200_cases(cases, mediator, django_as
     _open_cases(cases, [mediator, other])
     client = client_for(mediator)
     url = reverse("mediation:queue") + "?assigned=everyone&older_than_days=0&min_amount=1"
-    # session, user, bell count, seniority (appeals in the queue or not), the page's
-    # COUNT, the page's rows with order and mediator, the counts per filter (one aggregate)
+    # session, user, seniority (appeals in the queue or not), the counts per filter
+    # with the number matching (one aggregate, also the paginator's total), the
+    # page's ids (from the index), the page's rows with order and mediator, bell count
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.status_code == 200
