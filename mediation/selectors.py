@@ -129,7 +129,9 @@ def queue_ids(user: User, filters: QueueFilters) -> QuerySet[Dispute, int]:
 
 def queue_rows(ids: list[int]) -> list[Dispute]:
     """One page's cases with their order and mediator, in the page's order."""
-    rows = Dispute.objects.filter(pk__in=ids).select_related("order", "assigned_mediator")
+    rows = (
+        Dispute.objects.filter(pk__in=ids).select_related("order", "assigned_mediator").order_by()
+    )
     by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
