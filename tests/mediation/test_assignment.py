@@ -263,3 +263,28 @@ def test_a_seller_mediator_is_recused_too(mediator):
     other = on_roster(MediatorFactory())
     d2 = escalated(full_order(seller=mediator))
     assert Dispute.objects.get(pk=d2.pk).assigned_mediator_id == other.pk
+
+
+def test_an_overdue_case_stays_put_when_nobody_else_is_free_and_the_leads_hear(mediator):
+    from tests.factories import make_lead
+
+    on_roster(mediator)
+    lead = make_lead(MediatorFactory())
+    d = new_case()
+    assert d.assigned_mediator_id == mediator.pk
+    with time_machine.travel(d.deadline_at + timedelta(minutes=1)):
+        services.sweep()
+    d = Dispute.objects.get(pk=d.pk)
+    assert d.is_overdue
+    assert d.assigned_mediator_id == mediator.pk
+    assert not DisputeEvent.objects.filter(dispute=d, details__why="review_overdue").exists()
+    breach = DisputeEvent.objects.get(dispute=d, kind="review_overdue")
+    assert set(
+        Notification.objects.filter(event=breach).values_list("recipient_id", flat=True)
+    ) == {
+        d.buyer_id,
+        d.seller_id,
+        mediator.pk,
+        lead.pk,
+    }
+    _chain_ok(d)
