@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.choices import (
     ALL_REASON_CODES,
+    REASONS,
     REQUESTED_OUTCOMES,
     AppealResult,
     DecisionReason,
@@ -228,15 +229,33 @@ class MessageForm(forms.Form):
     )
 
 
+def _reason_choices() -> list[tuple[str, Any]]:
+    labels: dict[str, Any] = {}
+    for codes in REASONS.values():
+        for code, label in codes:
+            labels.setdefault(code, label)
+    return [("", _("Choose the reason")), *((code, labels[code]) for code in ALL_REASON_CODES)]
+
+
+class ReasonSelect(forms.Select):
+    """Each reason says which dispute types it belongs to, so the page script can
+    offer only the reasons of the chosen type (the service checks it anyway)."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        types = [t for t, codes in REASONS.items() if any(code == value for code, _l in codes)]
+        if types:
+            option["attrs"]["data-types"] = " ".join(types)
+        return option
+
+
 class StartDisputeForm(forms.Form):
     """Manage orders → Start a dispute: the guided form's fields (the draft keeps them)."""
 
     type = forms.ChoiceField(
         label=_("Type of dispute"), choices=DisputeType.choices, widget=forms.RadioSelect
     )
-    reason = forms.ChoiceField(
-        label=_("Reason"), choices=[(c, c.replace("_", " ").capitalize()) for c in ALL_REASON_CODES]
-    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=_reason_choices, widget=ReasonSelect)
     received_on = forms.DateField(
         label=_("Date received"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -265,6 +284,16 @@ class StartDisputeForm(forms.Form):
         "tracking_number",
         "last_tracking_update",
     )
+
+    def fact_fields(self) -> list[tuple[forms.BoundField, str]]:
+        """Each fact field with the dispute types it matters for (the script shows
+        only the chosen type's facts; without script all are shown)."""
+        from disputes.choices import FACTS
+
+        return [
+            (self[name], " ".join(t for t, facts in FACTS.items() if name in facts))
+            for name in self.FACT_FIELDS
+        ]
 
     def service_kwargs(self) -> dict[str, object]:
         data = self.cleaned_data

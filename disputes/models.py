@@ -203,6 +203,16 @@ class Dispute(models.Model):
     def currency(self) -> str:
         return self.order.currency
 
+    @property
+    def reason_label(self) -> str:
+        """The reason code in words ("damaged" → "Damaged")."""
+        from disputes.choices import REASONS
+
+        for code, label in REASONS.get(self.type, []):
+            if code == self.reason:
+                return str(label)
+        return self.reason.replace("_", " ").capitalize()
+
     def party_of(self, user: object) -> str | None:
         """``buyer``, ``seller`` or None for anyone else."""
         user_id = getattr(user, "pk", None)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +30,7 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import SERVICES, message_post
-from disputes.workflow import allowed_actions, deadline_sentence, waiting_on
+from disputes.workflow import allowed_actions, deadline_sentence, waiting_on, your_move_q
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
 
@@ -56,18 +56,20 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
         disputes = disputes.filter(
             Q(reference__icontains=query) | Q(order__reference__icontains=query)
         )
+    # The cases waiting on the viewer first, then the nearest deadline.
+    disputes = disputes.annotate(
+        your_move=Case(When(your_move_q(user), then=True), default=False)
+    ).order_by("-your_move", F("deadline_at").asc(nulls_last=True), "-created_at", "-id")
     page = Paginator(disputes, 20).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [
         {
             "dispute": d,
-            "your_move": waiting_on(d, user) == "you",
+            "your_move": d.your_move,  # type: ignore[attr-defined]
             "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
         }
         for d in page.object_list
     ]
-    # Your move first; the page is already ordered by deadline.
-    rows.sort(key=lambda row: not row["your_move"])
     return render(
         request,
         "disputes/list.html",
@@ -129,6 +131,8 @@ def _detail_context(
         "message_form": bound.get("message") or MessageForm(prefix="message"),
         "may_message": dispute.state not in TERMINAL_STATES and dispute.state != DisputeState.DRAFT,
         "reputation": seller_reputation(dispute.seller_id),
+        # Only a resolved case has refunds to show: no query before that.
+        "refunds": list(dispute.refunds.all()) if dispute.outcome else [],
         "contact_label": _("Contact seller")
         if party == "buyer"
         else _("Contact buyer")

@@ -22,6 +22,8 @@ from disputes.choices import DisputeState as S
 from disputes.choices import Party, Settlement
 
 if TYPE_CHECKING:
+    from django.db.models import Q
+
     from accounts.models import User
     from disputes.models import Dispute
 
@@ -560,6 +562,39 @@ def waiting_on(dispute: Dispute, user: User) -> str:
             return "you"
         return "other_party"
     return "other_party"
+
+
+def your_move_q(user: User) -> Q:
+    """SQL for ``waiting_on(dispute, user) == "you"``, so lists can sort by it.
+
+    Built from ``RULES`` like ``waiting_party``; a test checks the two agree.
+    Only parties and mediators have moves; anyone else gets a Q matching nothing.
+    """
+    from django.db.models import Q
+
+    def rules(waits_on: WaitsOn) -> list[str]:
+        return [key for key, rule in RULES.items() if rule.waits_on == waits_on]
+
+    ended = Q(state__in=(S.CLOSED, S.CANCELLED)) | Q(settlement=Settlement.REFUNDING)
+    role = getattr(user, "role", None)
+    if role == "mediator":
+        platform = Q(deadline_rule__in=rules(WaitsOn.PLATFORM)) | (
+            Q(state__in=(S.UNDER_REVIEW, S.APPEALED)) & ~Q(deadline_rule__in=list(RULES))
+        )
+        return (platform & ~Q(state__in=(S.CLOSED, S.CANCELLED))) | Q(
+            state=S.RESOLVED, settlement=Settlement.REFUNDING
+        )
+    if role not in (Party.BUYER, Party.SELLER):
+        return Q(pk__in=[])
+    own = Q(buyer=user) if role == Party.BUYER else Q(seller=user)
+    move = (
+        Q(deadline_rule__in=rules(WaitsOn(role)))
+        | (Q(deadline_rule__in=rules(WaitsOn.PARTIES)) & ~Q(open_offer_party=role))
+        | Q(deadline_rule__in=rules(WaitsOn.ASKED_PARTY), info_requested_from=role)
+    )
+    if role == Party.BUYER:
+        move |= Q(state=S.DRAFT)
+    return own & move & ~ended
 
 
 def deadline_sentence(dispute: Dispute) -> str:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("help/avoid-disputes/", accounts_views.avoid_disputes_view, name="avoid_disputes"),
+    path("sellers/<int:pk>/", accounts_views.seller_page_view, name="seller_page"),
     path("orders/", include("orders.urls")),
     path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),

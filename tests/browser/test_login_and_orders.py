@@ -70,6 +70,6 @@ def test_buyer_follows_the_bell_to_the_dispute(page, live_server, buyer_with_ord
     expect(page.get_by_test_id("state")).to_have_text("Negotiating")
     expect(page.get_by_test_id("waiting-on")).to_have_text("You.")
     expect(page.get_by_test_id("deadline-rule")).to_contain_text("The parties have 7 days to agree")
-    expect(page.get_by_test_id("timeline")).to_contain_text("make_offer")
+    expect(page.get_by_test_id("timeline")).to_contain_text("Make an offer")
     expect(page.get_by_test_id("bell")).not_to_contain_text("1")
     assert console_errors == []

@@ -43,7 +43,7 @@ from disputes.errors import DisputeError
 from disputes.events import verify_all
 from disputes.models import Appeal, Dispute, DisputeEvent, Offer, Refund, ReturnShipment
 from disputes.tasks import execute_refund
-from disputes.workflow import allowed_actions, waiting_party
+from disputes.workflow import allowed_actions, waiting_on, waiting_party, your_move_q
 from orders.models import Order
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior
 
@@ -881,6 +881,7 @@ class DisputeMachine(RuleBasedStateMachine):
         self._one_dispute_per_order(rows)
         self._offers_match_the_case(rows)
         self._returns_match_the_case(rows)
+        self._lists_agree_on_whose_move_it_is(rows)
         # The audit chains, verified again whenever any of them grew.
         heads = {d.pk: d.chain_head for d in rows}
         if heads != self.verified_heads:
@@ -946,6 +947,18 @@ class DisputeMachine(RuleBasedStateMachine):
             assert "decide_appeal" in can["senior"] + can["senior2"]
         if d.state in TERMINAL:
             assert not any(can.values()), f"{d.reference} is {d.state} but offers {can}"
+
+    def _lists_agree_on_whose_move_it_is(self, rows: list[Dispute]) -> None:
+        """The lists sort by ``your_move_q`` in SQL; it must say what the page says."""
+        for person in ("buyer", "seller", "mediator"):
+            user = self.people[person]
+            in_sql = set(
+                Dispute.objects.filter(pk__in=self.disputes)
+                .filter(your_move_q(user))
+                .values_list("pk", flat=True)
+            )
+            on_pages = {d.pk for d in rows if waiting_on(d, user) == "you"}
+            assert in_sql == on_pages, f"your move for the {person}: SQL {in_sql}, pages {on_pages}"
 
     def _overdue_only_while_the_platform_owes_a_decision(self, d: Dispute) -> None:
         """SPEC section 3: a review that misses its deadline is flagged overdue; once the

@@ -36,3 +36,17 @@ def files_under(root: Path) -> list[Path]:
 
 def temp_files() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).iterdir()}
+
+
+@pytest.fixture(autouse=True)
+def _private_temp_dir(tmp_path, settings):
+    """Temp files of this test go to a directory of its own, so that "nothing left
+    behind" is not confused by other processes on the machine (browsers, other
+    test runs) writing to /tmp at the same time."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(private)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(private)
+    yield
+    tempfile.tempdir = saved

@@ -1,0 +1,59 @@
+"""How the timeline ("Track progress") reads: a label per event kind and a short
+summary of what the event carried (amount, outcome, the words someone wrote)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from disputes.choices import Outcome
+from disputes.workflow import TRANSITIONS
+
+# Kinds that are not arrows of the workflow table.
+OTHER_KINDS: dict[str, Any] = {
+    "created": _("Dispute drafted"),
+    "draft_updated": _("Draft edited"),
+    "evidence_added": _("Evidence added"),
+    "evidence_hidden": _("Evidence hidden by the platform"),
+    "message": _("Message"),
+    "note": _("Private mediator note"),
+    "refund_succeeded": _("Refund paid"),
+    "refund_failed": _("Refund attempt failed"),
+    "reminder": _("Deadline reminder"),
+}
+
+# The words people wrote, in the order they are worth showing.
+TEXT_KEYS = ("justification", "rationale", "explanation", "question", "answer", "note")
+
+
+def event_label(kind: str) -> Any:
+    if kind in TRANSITIONS:
+        return _(TRANSITIONS[kind].label)
+    return OTHER_KINDS.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def _money(value: object, currency: str) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f} {currency}"
+    except (InvalidOperation, ValueError):
+        return ""
+
+
+def event_summary(kind: str, details: dict[str, Any], currency: str) -> str:
+    """ "Partial refund, 30.00 USD · “Half of the mugs were fine”"."""
+    parts: list[str] = []
+    outcome = details.get("outcome")
+    if outcome in Outcome.values:
+        parts.append(str(Outcome(outcome).label))
+    amount = details.get("amount", details.get("refund_amount"))
+    if amount not in (None, "", 0, "0", "0.00"):
+        parts.append(_money(amount, currency))
+    # Only a cancellation's "reason" is words someone wrote (elsewhere it is a code).
+    for key in (*TEXT_KEYS, "reason") if kind == "cancel" else TEXT_KEYS:
+        text = details.get(key)
+        if isinstance(text, str) and text.strip():
+            parts.append(f"“{text.strip()}”")
+            break
+    return " · ".join(p for p in parts if p)
