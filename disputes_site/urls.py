@@ -15,5 +15,6 @@ urlpatterns = [
     path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("disputes.notification_urls")),
+    path("mediation/", include("mediation.urls")),
     path("admin/", admin.site.urls),
 ]
