@@ -14,5 +14,7 @@ urlpatterns = [
     path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("disputes.notification_urls")),
+    # Mediation dashboard and case-file export (their own include beside mediation.urls).
+    path("mediation/", include("mediation.dashboard_urls")),
     path("admin/", admin.site.urls),
 ]
