@@ -328,4 +328,3 @@ class _ArchiveWriter:
 
     def close(self) -> None:
         self.zip.close()
-

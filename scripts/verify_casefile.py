@@ -25,7 +25,19 @@ from typing import Any
 
 GENESIS = "0" * 64
 # The event fields the hash covers, as named in the hashed payload.
-HASHED = ("dispute", "seq", "kind", "actor", "actor_role", "from", "to", "details", "visibility", "at", "prev")
+HASHED = (
+    "dispute",
+    "seq",
+    "kind",
+    "actor",
+    "actor_role",
+    "from",
+    "to",
+    "details",
+    "visibility",
+    "at",
+    "prev",
+)
 
 
 def event_hash(event: dict[str, Any]) -> str:
@@ -82,9 +94,13 @@ def check_chain(events: list[dict[str, Any]], manifest: dict[str, Any]) -> list[
         if event["dispute"] != dispute_id:
             return [f"timeline.json: event #{seq} belongs to another dispute ({event['dispute']})"]
         if event["prev"] != prev:
-            return [f"timeline.json: event #{seq} does not point at the previous event (reordered or inserted)"]
+            return [
+                f"timeline.json: event #{seq} does not point at the previous event (reordered or inserted)"
+            ]
         if event_hash(event) != event["hash"]:
-            return [f"timeline.json: event #{seq} ({event['kind']}) does not match its hash (edited)"]
+            return [
+                f"timeline.json: event #{seq} ({event['kind']}) does not match its hash (edited)"
+            ]
         prev = event["hash"]
     problems = []
     if len(events) != chain.get("event_count"):
@@ -92,18 +108,24 @@ def check_chain(events: list[dict[str, Any]], manifest: dict[str, Any]) -> list[
             f"timeline.json: {len(events)} events, the manifest records {chain.get('event_count')} (removed or added)"
         )
     if prev != chain.get("head"):
-        problems.append("timeline.json: the recomputed chain does not end at the manifest's chain head")
+        problems.append(
+            "timeline.json: the recomputed chain does not end at the manifest's chain head"
+        )
     return problems
 
 
-def check_evidence(archive: zipfile.ZipFile, manifest: dict[str, Any], events: list[dict[str, Any]]) -> list[str]:
+def check_evidence(
+    archive: zipfile.ZipFile, manifest: dict[str, Any], events: list[dict[str, Any]]
+) -> list[str]:
     """The stored files against the hashes recorded at upload, which the hash chain covers."""
     problems = []
     listed = {entry.get("path"): entry.get("sha256") for entry in manifest.get("files", [])}
     at_upload = {
         e["details"].get("evidence"): e["details"].get("sha256")
         for e in events
-        if isinstance(e, dict) and e.get("kind") == "evidence_added" and isinstance(e.get("details"), dict)
+        if isinstance(e, dict)
+        and e.get("kind") == "evidence_added"
+        and isinstance(e.get("details"), dict)
     }
     for item in manifest.get("evidence", []):
         path, recorded = item.get("path"), item.get("recorded_sha256")
@@ -114,7 +136,9 @@ def check_evidence(archive: zipfile.ZipFile, manifest: dict[str, Any], events: l
             problems.append(f"{path}: differs from the SHA-256 recorded when it was uploaded")
         chained = at_upload.get(item.get("id"))
         if chained is not None and chained != recorded:
-            problems.append(f"{path}: the SHA-256 in its evidence_added event differs from the manifest's")
+            problems.append(
+                f"{path}: the SHA-256 in its evidence_added event differs from the manifest's"
+            )
     return problems
 
 

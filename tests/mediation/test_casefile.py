@@ -27,7 +27,9 @@ VERIFIER = ROOT / "scripts" / "verify_casefile.py"
 
 
 def export(user, dispute) -> bytes:
-    response = client_for(user).post(reverse("mediation_dashboard:casefile", args=[dispute.reference]))
+    response = client_for(user).post(
+        reverse("mediation_dashboard:casefile", args=[dispute.reference])
+    )
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"] == "application/zip"
     assert f'{dispute.reference}-casefile.zip"' in response["Content-Disposition"]
@@ -40,7 +42,7 @@ def verify(data: bytes, tmp_path: Path) -> tuple[int, str]:
     path = tmp_path / "case.zip"
     path.write_bytes(data)
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
-    done = subprocess.run(  # noqa: S603 - our own script on our own file
+    done = subprocess.run(
         [python, "-I", str(VERIFIER), str(path)], capture_output=True, text=True, timeout=60
     )
     return done.returncode, done.stdout + done.stderr
@@ -204,16 +206,46 @@ def _forge_recorded_hash_too(files):
 TAMPERING = [
     # (what, change, forger updates the manifest's file hashes, words in the report)
     ("evidence changed", _change_evidence, False, "SHA-256 does not match the manifest"),
-    ("evidence changed, manifest re-hashed", _change_evidence, True, "recorded when it was uploaded"),
-    ("evidence and its recorded hash forged", _forge_recorded_hash_too, True, "evidence_added event"),
+    (
+        "evidence changed, manifest re-hashed",
+        _change_evidence,
+        True,
+        "recorded when it was uploaded",
+    ),
+    (
+        "evidence and its recorded hash forged",
+        _forge_recorded_hash_too,
+        True,
+        "evidence_added event",
+    ),
     ("timeline changed", _edit_event, False, "timeline.json: SHA-256 does not match"),
-    ("event edited, manifest re-hashed", _edit_event, True, "event #3 (evidence_added) does not match its hash"),
+    (
+        "event edited, manifest re-hashed",
+        _edit_event,
+        True,
+        "event #3 (evidence_added) does not match its hash",
+    ),
     ("events reordered", _swap_events, True, "event #2 is out of order"),
-    ("events reordered and renumbered", _renumber_swapped_events, True, "event #2 does not point at the previous event"),
+    (
+        "events reordered and renumbered",
+        _renumber_swapped_events,
+        True,
+        "event #2 does not point at the previous event",
+    ),
     ("event removed from the middle", _remove_middle_event, True, "event #4 is missing (removed)"),
     ("last event removed", _remove_last_event, True, "the manifest records"),
-    ("chain head in the manifest changed", _change_head, False, "does not end at the manifest's chain head"),
-    ("hash in the manifest changed", _change_listed_hash, False, "SHA-256 does not match the manifest"),
+    (
+        "chain head in the manifest changed",
+        _change_head,
+        False,
+        "does not end at the manifest's chain head",
+    ),
+    (
+        "hash in the manifest changed",
+        _change_listed_hash,
+        False,
+        "SHA-256 does not match the manifest",
+    ),
     ("file added", _add_file, False, "evidence/99-extra.pdf: in the archive but not listed"),
     ("file removed", _remove_file, False, "decisions.json: listed in the manifest but missing"),
 ]
@@ -300,7 +332,13 @@ def test_the_command_exports_a_file_that_verifies(worked_case, mediator, tmp_pat
     out = tmp_path / "export.zip"
     stdout = io.StringIO()
     call_command(
-        "export_casefile", worked_case.reference, "--as", mediator.email, "-o", str(out), stdout=stdout
+        "export_casefile",
+        worked_case.reference,
+        "--as",
+        mediator.email,
+        "-o",
+        str(out),
+        stdout=stdout,
     )
     assert f"{worked_case.reference}: " in stdout.getvalue()
     code, output = verify(out.read_bytes(), tmp_path)

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         # The export is an event with an actor: the command acts as a named mediator,
         # with that mediator's permission to export this case.
         parser.add_argument("--as", dest="actor", required=True, help="the mediator's email")
-        parser.add_argument("-o", "--output", help="file to write (default: <reference>-casefile.zip)")
+        parser.add_argument(
+            "-o", "--output", help="file to write (default: <reference>-casefile.zip)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = User.objects.filter(email=options["actor"].lower()).first()
