@@ -5,7 +5,8 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +16,7 @@ from mediation.casefile import dispute_to_export, export_casefile
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def export_view(request: HttpRequest, reference: str) -> HttpResponse:
+def export_view(request: HttpRequest, reference: str) -> HttpResponseBase:
     """GET: what the archive holds, and the button. POST: the archive (exporting is an event,
     so it is never a GET that a prefetcher or a crawler could trigger)."""
     user: User = request.user  # type: ignore[assignment]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,8 +26,7 @@ from mediation.dashboard import (
     SIDES,
     STAGES,
     Figures,
-    Period,
-    dashboard_figures,
+    cached_figures,
 )
 
 
@@ -198,7 +198,7 @@ def sections(figures: Figures) -> list[Section]:
     return result
 
 
-def _dashboard_input(request: HttpRequest) -> tuple[User, PeriodForm, Period]:
+def _dashboard_input(request: HttpRequest) -> tuple[User, PeriodForm, str]:
     user: User = request.user  # type: ignore[assignment]
     if not user.is_mediator:
         # Parties have no dashboard; like any page they may not see, it does not exist for them.
@@ -207,21 +207,22 @@ def _dashboard_input(request: HttpRequest) -> tuple[User, PeriodForm, Period]:
     key = DEFAULT_PERIOD
     if form.is_bound and form.is_valid() and form.cleaned_data["period"]:
         key = form.cleaned_data["period"]
-    return user, form, Period.named(key)
+    return user, form, key
 
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    user, form, period = _dashboard_input(request)
-    figures = dashboard_figures(user, period)
+    user, form, period_key = _dashboard_input(request)
+    figures = cached_figures(user, period_key)
     return render(
         request,
         "mediation/dashboard.html",
         {
             "form": form,
-            "period": period,
+            "period": figures.period,
             "figures": figures,
             "median_hours": hours(figures.median_resolution),
+            "cache_seconds": settings.MEDIATION_DASHBOARD_CACHE_SECONDS,
             "sections": sections(figures),
         },
     )
@@ -238,8 +239,9 @@ def _cell(value: str) -> str:
 @login_required
 def dashboard_csv_view(request: HttpRequest) -> HttpResponse:
     """The page's figures, one per line: section, item, measure, value."""
-    user, _form, period = _dashboard_input(request)
-    figures = dashboard_figures(user, period)
+    user, _form, period_key = _dashboard_input(request)
+    figures = cached_figures(user, period_key)
+    period = figures.period
     stamp = timezone.now().strftime("%Y%m%d")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -250,6 +252,7 @@ def dashboard_csv_view(request: HttpRequest) -> HttpResponse:
     start = period.start.isoformat() if period.start else ""
     writer.writerow([_("Period"), period.label, _("from"), start])
     writer.writerow([_("Period"), period.label, _("to"), period.end.isoformat()])
+    writer.writerow([_("Period"), period.label, _("computed at"), figures.computed_at.isoformat()])
     for section in sections(figures):
         for item, values in section.rows:
             for column, value in zip(section.columns, values, strict=True):

@@ -315,11 +315,12 @@ def test_the_csv_has_exactly_the_figures_of_the_page(viewers, who):
     assert 'filename="mediation-dashboard-365-' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["section", "item", "measure", "value"]
-    assert [r[:3] for r in rows[1:3]] == [
+    assert [r[:3] for r in rows[1:4]] == [
         ["Period", "Last 12 months", "from"],
         ["Period", "Last 12 months", "to"],
+        ["Period", "Last 12 months", "computed at"],
     ]
-    assert [tuple(r) for r in rows[3:]] == tables.cells
+    assert [tuple(r) for r in rows[4:]] == tables.cells
     assert ("Resolved in the period", "Last 12 months", "Cases", "4") in tables.cells
     assert ("Outcomes by side", "Buyer won", "Cases", "2") in tables.cells
 
@@ -355,13 +356,32 @@ def _many_cases(count):
         )
 
 
-def test_the_number_of_queries_does_not_grow_with_cases_or_mediators(team, buyer, seller):
+def test_the_number_of_queries_does_not_grow_with_cases_or_mediators(team, settings):
+    settings.MEDIATION_DASHBOARD_CACHE_SECONDS = 0  # every render computes
     lead = team["lead"]
     DisputeFactory(state=DisputeState.UNDER_REVIEW, assigned_mediator=team["mia"])
     one = _queries(lead)
     _many_cases(200)
     assert _queries(lead) == one
     # session, user, the lead's permissions (user, group), unread notifications,
-    # then the six of the dashboard: open cases, resolution time, outcomes by type,
-    # time per stage, mediators' workload, decisions by mediator.
-    assert one == 11
+    # then the seven of the dashboard: open cases, resolution time, outcomes by type,
+    # time per stage, workload, the mediators' names, decisions by mediator.
+    assert one == 12
+
+
+def test_figures_are_kept_for_the_cache_time_per_period_and_viewer(team, settings):
+    settings.MEDIATION_DASHBOARD_CACHE_SECONDS = 60
+    lead, mia = team["lead"], team["mia"]
+    DisputeFactory(state=DisputeState.UNDER_REVIEW, assigned_mediator=mia)
+    cold = _queries(lead)
+    DisputeFactory(state=DisputeState.UNDER_REVIEW, assigned_mediator=mia)
+    client = client_for(lead)
+    with CaptureQueriesContext(connection) as warm:
+        page = client.get(DASHBOARD)
+    # Within the minute the page shows the figures it computed, without their queries.
+    assert page.context["figures"].open_total == 1
+    assert len(warm) == cold - 7
+    assert "Figures computed at" in page.content.decode()
+    # Another period, or another viewer, computes its own.
+    assert client.get(DASHBOARD, {"period": "7"}).context["figures"].open_total == 2
+    assert client_for(mia).get(DASHBOARD).context["figures"].open_total == 2
