@@ -28,8 +28,9 @@ def _n(number: float) -> str:
 
 def _frame(chart_id: str, title: str, desc: str, height: int, body: SafeString) -> SafeString:
     return format_html(
-        '<svg class="dashboard-chart" role="img" width="100%" viewBox="0 0 {w} {h}" '
-        'preserveAspectRatio="xMinYMin meet" aria-labelledby="{id}-title {id}-desc" '
+        # Drawn at its natural size; img-fluid shrinks it on a narrow screen.
+        '<svg class="dashboard-chart img-fluid" role="img" width="{w}" height="{h}" '
+        'viewBox="0 0 {w} {h}" aria-labelledby="{id}-title {id}-desc" '
         'xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         w=WIDTH,

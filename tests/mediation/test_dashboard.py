@@ -243,13 +243,21 @@ def test_a_mediator_sees_the_team_figures_and_only_their_own_row(viewers):
     assert "Lena Lead" in lead_page
 
 
+@pytest.mark.parametrize(
+    ("who", "linked"), [("buyer", False), ("seller", False), ("mediator", True)]
+)
+def test_the_menu_links_the_dashboard_for_mediators(viewers, who, linked):
+    page = client_for(viewers[who]).get(reverse("disputes:list")).content.decode()
+    assert (f'href="{DASHBOARD}"' in page) == linked
+
+
 def test_the_charts_are_accessible_svg_with_the_figures_in_tables(viewers):
     page = client_for(viewers["lead"]).get(DASHBOARD).content.decode()
     # Open cases, time per stage, outcomes by type, decisions and workload by mediator.
-    assert page.count('<svg class="dashboard-chart" role="img"') == 5
+    assert page.count('<svg class="dashboard-chart img-fluid" role="img"') == 5
     mediator_page = client_for(viewers["mediator"]).get(DASHBOARD).content.decode()
     # A mediator's own row needs no chart.
-    assert mediator_page.count('<svg class="dashboard-chart" role="img"') == 3
+    assert mediator_page.count('<svg class="dashboard-chart img-fluid" role="img"') == 3
     assert '<title id="chart-open-title">Open cases by state</title>' in page
     assert 'aria-labelledby="chart-open-title chart-open-desc"' in page
     assert "<script>" not in page  # nothing inline for the CSP to refuse
