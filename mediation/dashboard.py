@@ -90,18 +90,15 @@ class Median(Aggregate):
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
 
 
-def side_of(outcome: str, refund_field: str, claimed_field: str) -> Case:
-    """The side an outcome favours, as an SQL expression (definitions above)."""
+def side_of(claimed: F) -> Case:
+    """The side the row's ``outcome`` and ``refund_amount`` favour, as an SQL expression
+    (definitions above); ``claimed`` is the amount the buyer claimed."""
     return Case(
-        When(**{outcome: Outcome.CLAIM_REJECTED}, then=Value(SELLER)),
-        When(
-            Q(**{outcome: Outcome.PARTIAL_REFUND}) & Q(**{f"{refund_field}__lt": F(claimed_field)}),
-            then=Value(SPLIT),
-        ),
-        When(
-            Q(**{f"{outcome}__in": [*BUYER_OUTCOMES, Outcome.PARTIAL_REFUND]}),
-            then=Value(BUYER),
-        ),
+        When(outcome=Outcome.CLAIM_REJECTED, then=Value(SELLER)),
+        When(outcome__in=BUYER_OUTCOMES, then=Value(BUYER)),
+        # Only partial refunds depend on the amount claimed.
+        When(Q(outcome=Outcome.PARTIAL_REFUND) & Q(refund_amount__lt=claimed), then=Value(SPLIT)),
+        When(outcome=Outcome.PARTIAL_REFUND, then=Value(BUYER)),
         default=Value(""),
         output_field=CharField(),
     )
@@ -258,7 +255,7 @@ def _outcomes_by_type(period: Period) -> dict[str, dict[str, int]]:
     rows = (
         _resolved(period)
         .exclude(outcome="")
-        .annotate(side=side_of("outcome", "refund_amount", "claimed_amount"))
+        .annotate(side=side_of(F("claimed_amount")))
         .values("type", "side")
         .annotate(n=Count("id"))
         .order_by()
@@ -351,7 +348,7 @@ def _mediators(user: User, period: Period, all_mediators: bool) -> list[Mediator
         for person in people.only("pk", "name", "email")
     }
     for row in (
-        decisions.annotate(side=side_of("outcome", "refund_amount", "dispute__claimed_amount"))
+        decisions.annotate(side=side_of(F("dispute__claimed_amount")))
         .values("mediator_id", "mediator__name", "mediator__email", "side")
         .annotate(n=Count("id"))
         .order_by()
