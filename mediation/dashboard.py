@@ -28,7 +28,7 @@ aggregate, so there the durations are read and the medians taken in Python.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -163,33 +163,44 @@ class Figures:
         }
 
 
-def cached_figures(user: User, period_key: str) -> Figures:
-    """The figures from the cache, computed at most once a ``MEDIATION_DASHBOARD_CACHE_SECONDS``
-    per period and scope (the leads share one entry; each mediator has their own).
+def figures_for(user: User, period_key: str) -> Figures:
+    """The figures as ``user`` may see them: leads every mediator's rows, a mediator
+    their own (see the module's docstring)."""
+    figures = cached_figures(period_key)
+    if user.is_mediation_lead:
+        return figures
+    own = next((m for m in figures.mediators if m.user_id == user.pk), None)
+    return replace(
+        figures, all_mediators=False, mediators=[own or MediatorFigures(user.pk, str(user))]
+    )
+
+
+def cached_figures(period_key: str) -> Figures:
+    """The period's figures from the cache, computed at most once every
+    ``MEDIATION_DASHBOARD_CACHE_SECONDS`` for everyone who looks.
 
     A dashboard is a summary: figures a minute old serve an operator as well as fresh
     ones, and they keep the page fast however large the case load (docs/dashboard.md).
     """
     seconds = settings.MEDIATION_DASHBOARD_CACHE_SECONDS
     if not seconds:
-        return dashboard_figures(user, Period.named(period_key))
-    scope = "lead" if user.is_mediation_lead else f"mediator-{user.pk}"
-    key = f"mediation:dashboard:v1:{period_key}:{scope}"
+        return dashboard_figures(Period.named(period_key))
+    key = f"mediation:dashboard:v2:{period_key}"
     figures = cache.get(key)
     if figures is None:
-        figures = dashboard_figures(user, Period.named(period_key))
+        figures = dashboard_figures(Period.named(period_key))
         cache.set(key, figures, seconds)
     return figures
 
 
-def dashboard_figures(user: User, period: Period) -> Figures:
-    """Seven queries, however many cases and mediators there are."""
-    all_mediators = user.is_mediation_lead
+def dashboard_figures(period: Period) -> Figures:
+    """Every figure of the period, every mediator's included: seven queries, however
+    many cases and mediators there are."""
     open_by_state, overdue, unassigned = _open_cases()
     resolved, median_resolution = _resolution_time(period)
     return Figures(
         period=period,
-        all_mediators=all_mediators,
+        all_mediators=True,
         computed_at=timezone.now(),
         open_by_state=open_by_state,
         overdue=overdue,
@@ -198,7 +209,7 @@ def dashboard_figures(user: User, period: Period) -> Figures:
         median_resolution=median_resolution,
         stage_medians=_stage_medians(period),
         outcomes_by_type=_outcomes_by_type(period),
-        mediators=_mediators(user, period, all_mediators),
+        mediators=_mediators(period),
     )
 
 
@@ -325,24 +336,19 @@ def _stage_medians(period: Period) -> dict[str, tuple[timedelta | None, int]]:
     return result
 
 
-def _mediators(user: User, period: Period, all_mediators: bool) -> list[MediatorFigures]:
+def _mediators(period: Period) -> list[MediatorFigures]:
     """Query 5: open assigned cases per mediator (from the index alone); query 6: the
     active mediators and anyone else who holds cases; query 7: decisions by side."""
     workload = Dispute.objects.filter(state__in=PLATFORM_STATES, assigned_mediator__isnull=False)
     decisions = period.filter(Decision.objects.all(), "created_at")
-    if not all_mediators:
-        workload = workload.filter(assigned_mediator=user)
-        decisions = decisions.filter(mediator=user)
     load = {
         row["assigned_mediator"]: (row["n"], row["overdue"])
         for row in workload.values("assigned_mediator")
         .annotate(n=Count("state"), overdue=Count("state", filter=Q(is_overdue=True)))
         .order_by()
     }
-    people = User.objects.filter(pk=user.pk)
-    if all_mediators:
-        # Cases held by someone who left the roster show under their name, not nowhere.
-        people = User.objects.filter(Q(role=Role.MEDIATOR, is_active=True) | Q(pk__in=list(load)))
+    # Cases held by someone who left the roster show under their name, not nowhere.
+    people = User.objects.filter(Q(role=Role.MEDIATOR, is_active=True) | Q(pk__in=list(load)))
     rows = {
         person.pk: MediatorFigures(person.pk, str(person), *load.get(person.pk, (0, 0)))
         for person in people.only("pk", "name", "email")

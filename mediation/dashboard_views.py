@@ -26,7 +26,7 @@ from mediation.dashboard import (
     SIDES,
     STAGES,
     Figures,
-    cached_figures,
+    figures_for,
 )
 
 
@@ -213,7 +213,7 @@ def _dashboard_input(request: HttpRequest) -> tuple[User, PeriodForm, str]:
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user, form, period_key = _dashboard_input(request)
-    figures = cached_figures(user, period_key)
+    figures = figures_for(user, period_key)
     return render(
         request,
         "mediation/dashboard.html",
@@ -240,7 +240,7 @@ def _cell(value: str) -> str:
 def dashboard_csv_view(request: HttpRequest) -> HttpResponse:
     """The page's figures, one per line: section, item, measure, value."""
     user, _form, period_key = _dashboard_input(request)
-    figures = cached_figures(user, period_key)
+    figures = figures_for(user, period_key)
     period = figures.period
     stamp = timezone.now().strftime("%Y%m%d")
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -308,7 +308,7 @@ def measure(runs: int, computed: bool) -> None:
         f"{settings.MEDIATION_DASHBOARD_CACHE_SECONDS} s ({settings.CACHES['default']['BACKEND']})"
     )
     for period in ("30", "90", "365", "all"):
-        cache.delete(f"mediation:dashboard:v1:{period}:lead")
+        cache.delete(f"mediation:dashboard:v2:{period}")
         queries: list[str] = []
 
         def count(execute, sql, params, many, context, queries=queries):
