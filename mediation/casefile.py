@@ -92,9 +92,9 @@ class ExportSummary:
     evidence_items: int
 
 
-def record_export(dispute: Dispute, actor: User) -> Dispute:
+def record_export(dispute: Dispute, actor: User) -> tuple[Dispute, DisputeEvent]:
     """The export event, through the engine (the only writer of the chain); parties never see it."""
-    locked, _event = append_event(
+    return append_event(
         dispute.pk,
         kind=EXPORT_EVENT,
         actor=actor,
@@ -105,27 +105,35 @@ def record_export(dispute: Dispute, actor: User) -> Dispute:
         },
         recipients=(),
     )
-    return locked
 
 
 def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportSummary:
     """Record the export, then write the archive of the chain up to and including that event."""
-    locked = record_export(dispute, actor)
+    locked, exported = record_export(dispute, actor)
     # Events are append-only: the first ``event_count`` of them are fixed for good,
-    # whatever is appended while the archive is written.
+    # whatever is appended while the archive is written. Rows written with later
+    # events (evidence, decisions, appeals) are left out the same way, by time: each
+    # is written under the dispute's row lock before its event, so after the export.
+    until = exported.created_at
     events = list(
         DisputeEvent.objects.filter(dispute_id=locked.pk, seq__lte=locked.event_count)
         .select_related("actor")
         .order_by("seq")
     )
     decisions = list(
-        Decision.objects.filter(dispute_id=locked.pk).select_related("mediator").order_by("id")
+        Decision.objects.filter(dispute_id=locked.pk, created_at__lte=until)
+        .select_related("mediator")
+        .order_by("id")
     )
     appeals = list(
-        Appeal.objects.filter(dispute_id=locked.pk).select_related("appellant").order_by("id")
+        Appeal.objects.filter(dispute_id=locked.pk, created_at__lte=until)
+        .select_related("appellant")
+        .order_by("id")
     )
     evidence = list(
-        Evidence.objects.filter(dispute_id=locked.pk).select_related("uploader").order_by("id")
+        Evidence.objects.filter(dispute_id=locked.pk, created_at__lte=until)
+        .select_related("uploader")
+        .order_by("id")
     )
     dispute = (
         Dispute.objects.select_related("order", "buyer", "seller", "assigned_mediator")

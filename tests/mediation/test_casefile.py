@@ -343,3 +343,31 @@ def test_the_command_exports_a_file_that_verifies(worked_case, mediator, tmp_pat
     assert f"{worked_case.reference}: " in stdout.getvalue()
     code, output = verify(out.read_bytes(), tmp_path)
     assert code == 0, output
+
+
+def test_what_happens_while_the_archive_is_written_stays_out_of_it(
+    worked_case, mediator, buyer, tmp_path, monkeypatch
+):
+    from evidence.services import evidence_add
+    from mediation import casefile
+    from tests.evidence.conftest import upload
+    from tests.evidence.corpus import png
+
+    record = casefile.record_export
+
+    def record_then_upload(dispute, actor):
+        recorded = record(dispute, actor)
+        evidence_add(dispute=dispute, actor=buyer, upload=upload("late.png", png(20, 20)))
+        return recorded
+
+    monkeypatch.setattr(casefile, "record_export", record_then_upload)
+    data = export(mediator, worked_case)
+    code, output = verify(data, tmp_path)
+    assert code == 0, output
+    manifest = json.loads(read(data)["manifest.json"])
+    timeline = json.loads(read(data)["timeline.json"])["events"]
+    assert timeline[-1]["kind"] == "case_file_exported"
+    assert "late.png" not in [item["original_name"] for item in manifest["evidence"]]
+    # The platform's chain went on after the archive's head.
+    later = DisputeEvent.objects.get(dispute=worked_case, seq=manifest["chain"]["event_count"] + 1)
+    assert (later.kind, later.prev_hash) == ("evidence_added", manifest["chain"]["head"])
