@@ -20,10 +20,17 @@ from disputes.models import Dispute, DisputeEvent, Notification
 from evidence.models import Evidence
 from tests.conftest import client_for
 from tests.factories import MediatorFactory, make_lead
+from tests.mediation.casefile_cases import work_case
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "scripts" / "verify_casefile.py"
+
+
+@pytest.fixture
+def worked_case(settings, tmp_path, order, buyer, seller, mediator):
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence of this test only
+    return work_case(order, buyer=buyer, seller=seller, mediator=mediator)
 
 
 def export(user, dispute) -> bytes:

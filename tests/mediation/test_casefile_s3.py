@@ -9,7 +9,7 @@ import pytest
 
 from mediation.casefile import EXPORT_EVENT
 from tests.evidence.test_s3 import BUCKET, s3, s3_server  # noqa: F401 - the S3 fixtures
-from tests.mediation.conftest import work_case
+from tests.mediation.casefile_cases import work_case
 from tests.mediation.test_casefile import export, read, verify
 
 pytestmark = pytest.mark.django_db

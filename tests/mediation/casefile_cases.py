@@ -1,9 +1,9 @@
 """A case the platform has worked: evidence from both sides (one item mediator-only, one
-hidden by an administrator), a private note, a reasoned decision."""
+hidden by an administrator), a private note, a reasoned decision.
+
+Imported by the case-file tests (not a conftest: the mediation tests have their own)."""
 
 from __future__ import annotations
-
-import pytest
 
 from disputes import services
 from disputes.models import Dispute
@@ -12,12 +12,6 @@ from tests.conftest import open_dispute
 from tests.evidence.conftest import upload
 from tests.evidence.corpus import jpeg, pdf, png
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def local_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return tmp_path / "media"
 
 
 def work_case(order, *, buyer, seller, mediator, decide: bool = True) -> Dispute:
@@ -47,8 +41,3 @@ def work_case(order, *, buyer, seller, mediator, decide: bool = True) -> Dispute
             rules_applied="Quality claims, section 3.",
         )
     return Dispute.objects.get(pk=d.pk)
-
-
-@pytest.fixture
-def worked_case(local_media, order, buyer, seller, mediator):
-    return work_case(order, buyer=buyer, seller=seller, mediator=mediator)
