@@ -47,7 +47,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts orders disputes evidence disputes_site
+	$(VENV)/bin/mypy accounts orders disputes evidence disputes_site integrations
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .

@@ -15,4 +15,7 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("disputes.notification_urls")),
     path("admin/", admin.site.urls),
+    # REST API v1, its schema and docs (integrations app).
+    path("api/", include("integrations.api.urls")),
+    path("account/", include("integrations.urls")),
 ]

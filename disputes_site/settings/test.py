@@ -15,3 +15,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Each test process has a queue of its own on the shared Redis, so that two
 # runs at once (or a stray worker) never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.getpid()}"
+
+# Webhook receivers in the tests listen on 127.0.0.1 over plain http.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_HOSTS = True
