@@ -107,8 +107,15 @@ DISPUTE_EXAMPLE = OpenApiExample(
 
 
 def _dispute_response(request: Request, dispute: Dispute, code: int = 200) -> Response:
-    # Re-read through the viewer's scope: the answer is the dispute as GET shows it.
-    fresh = dispute_for_api(request.user, str(dispute.pk))  # type: ignore[arg-type]
+    """The dispute as GET shows it, re-read after the change.
+
+    Not through the viewer's scope again: the viewer passed it before acting,
+    and a senior mediator who closes an appeal is no longer among the
+    mediators the selector lets see the case, yet must get the answer.
+    """
+    fresh = Dispute.objects.select_related(
+        "order", "buyer", "seller", "seller__seller_profile", "assigned_mediator"
+    ).get(pk=dispute.pk)
     return Response(DisputeSerializer(fresh, context={"request": request}).data, status=code)
 
 

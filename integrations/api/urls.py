@@ -30,31 +30,33 @@ v1 = [
     path("v1/disputes/<str:id>/offers/", disputes.OfferListView.as_view(), name="dispute-offers"),
     path("v1/disputes/<str:id>/events/", disputes.EventListView.as_view(), name="dispute-events"),
     path(
-        "disputes/<str:id>/messages/", disputes.MessageListView.as_view(), name="dispute-messages"
+        "v1/disputes/<str:id>/messages/",
+        disputes.MessageListView.as_view(),
+        name="dispute-messages",
     ),
     path(
         "v1/disputes/<str:id>/evidence/", evidence.EvidenceListView.as_view(), name="evidence-list"
     ),
     path(
-        "disputes/<str:id>/evidence/<int:eid>/download/",
+        "v1/disputes/<str:id>/evidence/<int:eid>/download/",
         evidence.EvidenceDownloadView.as_view(),
         name="evidence-download",
     ),
     path(
-        "disputes/<str:id>/evidence/<int:eid>/thumbnail/",
+        "v1/disputes/<str:id>/evidence/<int:eid>/thumbnail/",
         evidence.EvidenceThumbnailView.as_view(),
         name="evidence-thumbnail",
     ),
     path("v1/notifications/", disputes.NotificationListView.as_view(), name="notification-list"),
     path(
-        "notifications/<int:pk>/read/",
+        "v1/notifications/<int:pk>/read/",
         disputes.NotificationReadView.as_view(),
         name="notification-read",
     ),
     path("v1/webhooks/endpoints/", webhooks.EndpointListView.as_view(), name="webhook-endpoints"),
-    path("webhooks/deliveries/", webhooks.DeliveryListView.as_view(), name="webhook-deliveries"),
+    path("v1/webhooks/deliveries/", webhooks.DeliveryListView.as_view(), name="webhook-deliveries"),
     path(
-        "webhooks/deliveries/<int:pk>/replay/",
+        "v1/webhooks/deliveries/<int:pk>/replay/",
         webhooks.DeliveryReplayView.as_view(),
         name="webhook-replay",
     ),

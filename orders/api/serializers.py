@@ -57,7 +57,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def _eligibility(self, order: Order) -> Eligibility:
         # Four fields read it: computed once per order (the child serializer is shared).
-        cache: dict[int, Eligibility] = self.__dict__.setdefault("_eligibility", {})
+        cache: dict[int, Eligibility] = self.__dict__.setdefault("_eligibility_cache", {})
         if order.pk not in cache:
             cache[order.pk] = dispute_eligibility(order)
         return cache[order.pk]
