@@ -112,9 +112,9 @@ class EvidenceListView(ApiView):
         },
     )
     def post(self, request: Request, id: str) -> Response:
+        self._dispute = dispute_for_api(self.viewer, id)
         upload = EvidenceUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        self._dispute = dispute_for_api(self.viewer, id)
         item = evidence_add(
             dispute=self._dispute,
             actor=self.viewer,

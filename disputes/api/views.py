@@ -197,8 +197,9 @@ class TransitionView(ApiView):
 
     def post(self, request: Request, id: str) -> Response:
         input_class, _summary = ACTIONS[self.transition]
-        data = _valid(input_class, request)
+        # 404 before anything else: a foreign case answers the same whatever the body.
         dispute = dispute_for_api(self.viewer, id)
+        data = _valid(input_class, request)
         service: Any = SERVICES[self.transition]
         updated = service(dispute=dispute, actor=self.viewer, **data)
         return _dispute_response(request, updated)
@@ -295,8 +296,8 @@ class MessageListView(ApiView):
         ],
     )
     def post(self, request: Request, id: str) -> Response:
-        data = _valid(MessageCreateSerializer, request)
         self._dispute = dispute_for_api(self.viewer, id)
+        data = _valid(MessageCreateSerializer, request)
         message = message_post(dispute=self._dispute, actor=self.viewer, **data)
         message.author = self.viewer
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
