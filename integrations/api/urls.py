@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
 from evidence import api as evidence
-from integrations.api import auth, webhooks
+from integrations.api import auth, docs, webhooks
 from orders.api import views as orders
 
 app_name = "api"
@@ -65,6 +65,6 @@ v1 = [
 urlpatterns = [
     *v1,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]
