@@ -57,7 +57,9 @@ def test_the_schema_is_valid_openapi_3_with_every_call_of_the_spec(schema):
     validate(schema)
     assert schema["openapi"].startswith("3.")
     paths = set(schema["paths"])
-    missing = [p for p in SPEC_PATHS if p not in paths and p.replace("{id}/read", "{pk}/read") not in paths]
+    missing = [
+        p for p in SPEC_PATHS if p not in paths and p.replace("{id}/read", "{pk}/read") not in paths
+    ]
     assert missing == []
 
 
