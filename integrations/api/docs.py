@@ -12,7 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-DOCS_CSP = {
+DOCS_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
