@@ -54,7 +54,9 @@ class RequestRefundInput(serializers.Serializer):
 
 class EscalateInput(serializers.Serializer):
     justification = Text(
-        max_length=5000, help_text="Why the platform should decide (10 characters at least)."
+        min_length=10,
+        max_length=5000,
+        help_text="Why the platform should decide (10 characters at least).",
     )
 
 
@@ -71,12 +73,16 @@ class DecideInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     refund_amount = Money(required=False, default="0")
     reason_code = serializers.ChoiceField(choices=DecisionReason.choices)
-    rationale = Text(max_length=10000, help_text="Shown to both parties (20 characters at least).")
+    rationale = Text(
+        min_length=20, max_length=10000, help_text="Shown to both parties (20 characters at least)."
+    )
     rules_applied = Text(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class AppealInput(serializers.Serializer):
-    explanation = Text(max_length=10000, help_text="The new information (20 characters at least).")
+    explanation = Text(
+        min_length=20, max_length=10000, help_text="The new information (20 characters at least)."
+    )
 
 
 class DecideAppealInput(serializers.Serializer):
@@ -89,7 +95,7 @@ class DecideAppealInput(serializers.Serializer):
         help_text="The new outcome when the decision is overturned.",
     )
     refund_amount = Money(required=False, default="0")
-    rationale = Text(max_length=10000)
+    rationale = Text(min_length=20, max_length=10000)
 
 
 class CancelInput(serializers.Serializer):

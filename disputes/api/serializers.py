@@ -7,6 +7,7 @@ Read-only shapes; writes go through ``disputes.services``. ``waiting_on`` and
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -16,7 +17,14 @@ from rest_framework import serializers
 
 from accounts.models import User
 from disputes.api.fields import Money, Text
-from disputes.choices import REQUESTED_OUTCOMES, DisputeType
+from disputes.choices import (
+    REQUESTED_OUTCOMES,
+    DisputeType,
+    Outcome,
+    Party,
+    ResolutionKind,
+    Settlement,
+)
 from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
 from disputes.workflow import allowed_actions, deadline_sentence, waiting_on
 
@@ -55,6 +63,20 @@ class DisputeSerializer(serializers.ModelSerializer):
         help_text="The transitions this viewer may take now; each is POST disputes/{id}/<name with dashes>/."
     )
     url = serializers.SerializerMethodField()
+    # Empty until they apply: said so in the schema (blank is a value here).
+    settlement = serializers.ChoiceField(
+        choices=Settlement.choices, allow_blank=True, read_only=True
+    )
+    info_requested_from = serializers.ChoiceField(
+        choices=Party.choices, allow_blank=True, read_only=True
+    )
+    open_offer_party = serializers.ChoiceField(
+        choices=Party.choices, allow_blank=True, read_only=True
+    )
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    resolution_kind = serializers.ChoiceField(
+        choices=ResolutionKind.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Dispute
@@ -112,7 +134,9 @@ class DisputeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, dispute: Dispute) -> str:
-        return reverse("api:dispute-detail", args=[dispute.reference])
+        return self.context["request"].build_absolute_uri(
+            reverse("api:dispute-detail", args=[dispute.reference])
+        )
 
 
 class DisputeCreateSerializer(serializers.Serializer):
@@ -123,8 +147,8 @@ class DisputeCreateSerializer(serializers.Serializer):
     )
     type = serializers.ChoiceField(choices=DisputeType.choices)
     reason = serializers.CharField(max_length=32)
-    description = Text(max_length=5000)
-    claimed_amount = Money()
+    description = Text(min_length=10, max_length=5000)
+    claimed_amount = Money(min_value=Decimal("0.01"))
     requested_outcome = serializers.ChoiceField(choices=REQUESTED_OUTCOMES)
     facts = serializers.DictField(
         child=Text(max_length=200, allow_blank=True, allow_null=True),

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -129,3 +130,8 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Bad input: the messages of each field.",
     )
+
+
+@csrf_exempt  # an answer for any method; nothing is read or written
+def not_found_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "Not found."), status=404)

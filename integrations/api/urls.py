@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
 from evidence import api as evidence
-from integrations.api import auth, docs, webhooks
+from integrations.api import auth, docs, errors, webhooks
 from orders.api import views as orders
 
 app_name = "api"
@@ -65,6 +65,8 @@ v1 = [
 urlpatterns = [
     *v1,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Anything else under /api/ is a JSON 404, like every other API error.
+    re_path(r"^v1/[\s\S]*$", errors.not_found_view, name="not-found"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("docs/redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

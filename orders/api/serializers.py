@@ -21,6 +21,13 @@ class OrderItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ShipmentSerializer(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
 class OrderSerializer(serializers.ModelSerializer):
     """An order with whether the viewer can open a dispute on it now, and why not."""
 
@@ -87,17 +94,10 @@ class OrderSerializer(serializers.ModelSerializer):
             return []
         return list(self._eligibility(order).types)
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(ShipmentSerializer(allow_null=True))
     def get_shipment(self, order: Order) -> dict[str, Any] | None:
         shipment = getattr(order, "shipment", None)
-        if shipment is None:
-            return None
-        return {
-            "carrier": shipment.carrier,
-            "tracking_number": shipment.tracking_number,
-            "shipped_at": shipment.shipped_at,
-            "delivered_at": shipment.delivered_at,
-        }
+        return None if shipment is None else ShipmentSerializer(shipment).data
 
     def _is_buyer(self, order: Order) -> bool:
         return order.buyer_id == self.context["request"].user.pk
