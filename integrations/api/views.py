@@ -28,8 +28,18 @@ class ApiView(generics.GenericAPIView):
         return self.request.user  # type: ignore[return-value]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """DRF's ``initial`` with the throttles before the permission check, so that
+        anonymous floods get 429 and not an endless stream of 401s."""
         self._claim = None
-        super().initial(request, *args, **kwargs)
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        renderer, media_type = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = renderer, media_type
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
         if request.method == "POST":
             self._claim = idempotency.begin(request)
 

@@ -115,6 +115,10 @@ def test_fifty_concurrent_conflicting_transitions_give_one_success_and_49_confli
     winner = next(a.json() for a in answers if a.status_code == 200)
     dispute.refresh_from_db()
     assert dispute.state == winner["state"]
-    # One transition event after created and submit: the losers wrote nothing.
-    assert DisputeEvent.objects.filter(dispute=dispute).count() == 3
+    # One transition event of the racers: the losers wrote nothing. (An accepted
+    # claim is then paid by the refund task, which adds its own events.)
+    raced = DisputeEvent.objects.filter(
+        dispute=dispute, kind__in=("accept_claim", "reject_claim", "cancel")
+    )
+    assert raced.count() == 1
     assert Offer.objects.filter(dispute=dispute).count() == 0
