@@ -98,9 +98,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_mediation_lead(self) -> bool:
         # Leads run the roster, reassign cases and get the overdue alerts;
         # superusers (the operators) always can.
-        return self.is_superuser or (
-            self.is_mediator and self.has_perm("accounts.lead_mediation")
-        )
+        return self.is_superuser or (self.is_mediator and self.has_perm("accounts.lead_mediation"))
 
 
 class SellerProfile(models.Model):
