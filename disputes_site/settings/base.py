@@ -379,6 +379,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "disputes.choices.Outcome",
         "RequestedOutcomeEnum": "disputes.choices.REQUESTED_OUTCOMES",

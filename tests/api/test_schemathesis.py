@@ -86,7 +86,16 @@ parameters = {{ "path.id" = "{order.reference}" }}
         "--no-color",
     ]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env, check=False)
+    # In tmp_path: schemathesis keeps a cache folder in its working directory.
+    run = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        check=False,
+        cwd=tmp_path,
+    )
     (Path(os.environ.get("SCHEMATHESIS_OUTPUT", tmp_path)) / "schemathesis.txt").write_text(
         run.stdout + run.stderr
     )
