@@ -18,7 +18,8 @@ def deliver_webhook(delivery_id: int) -> str:
 
 @shared_task(name="integrations.sweep_webhooks")
 def sweep_webhooks() -> int:
-    return webhooks.sweep()
+    """The outbox sweep: fan-outs and deliveries that a lost task left behind."""
+    return webhooks.fan_out_missed() + webhooks.sweep()
 
 
 @shared_task(name="integrations.purge_idempotency_keys")

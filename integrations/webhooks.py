@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 from standardwebhooks.webhooks import Webhook
@@ -107,8 +108,8 @@ def fan_out(event_id: int) -> list[int]:
     )
     if event is None or event.visibility not in SELLER_VISIBLE:
         return []
-    if event.dispute.state == DisputeState.DRAFT and event.to_state == DisputeState.DRAFT:
-        return []  # the seller knows nothing of a draft
+    if event.to_state == DisputeState.DRAFT:
+        return []  # the draft was the buyer's alone: the seller hears from submission on
     endpoints = WebhookEndpoint.objects.filter(
         seller_id=event.dispute.seller_id, is_active=True, created_at__lte=event.created_at
     )
@@ -250,6 +251,35 @@ def deliveries_for(seller: User) -> Any:
         .select_related("endpoint", "event", "event__dispute")
         .order_by("-created_at", "-id")
     )
+
+
+def fan_out_missed(*, within_hours: int = 24, limit: int = 500) -> int:
+    """Events whose fan-out task was lost (a broker outage at commit): fanned out now.
+
+    An event is missed when the seller has an active endpoint, older than the
+    event, without a delivery of it. Events younger than a minute are left to
+    their task.
+    """
+    now = timezone.now()
+    lacking = WebhookEndpoint.objects.filter(
+        is_active=True,
+        seller_id=OuterRef("dispute__seller_id"),
+        created_at__lte=OuterRef("created_at"),
+    ).exclude(deliveries__event_id=OuterRef("pk"))
+    missed = list(
+        DisputeEvent.objects.filter(
+            created_at__gte=now - timedelta(hours=within_hours),
+            created_at__lte=now - timedelta(minutes=1),
+            visibility__in=SELLER_VISIBLE,
+        )
+        .exclude(to_state=DisputeState.DRAFT)
+        .filter(Exists(lacking))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in missed:
+        fan_out(pk)
+    return len(missed)
 
 
 def sweep(limit: int = 200) -> int:

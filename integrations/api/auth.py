@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -61,6 +62,13 @@ class TokenView(ApiView):
         )
         if user is None or not user.is_active:
             raise ApiError(400, "invalid_credentials", "The email address or password is wrong.")
+        if settings.MEDIATOR_MFA_REQUIRED and user.is_mediator and not user_has_mfa(user):
+            # The pages make such a mediator enrol first; a token must not skip that.
+            raise ApiError(
+                400,
+                "mfa_setup_required",
+                "Mediators must set up two-factor authentication first, on the website.",
+            )
         if user_has_mfa(user):
             raise ApiError(
                 400,

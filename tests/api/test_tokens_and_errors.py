@@ -134,3 +134,13 @@ def test_unknown_paths_and_methods_answer_json(buyer):
 def test_the_session_works_for_the_pages_htmx(buyer):
     page = client_for(buyer)
     assert page.get("/api/v1/orders/").status_code == 200
+
+
+def test_a_mediator_without_two_factor_gets_no_token_when_it_is_required(mediator, settings):
+    settings.MEDIATOR_MFA_REQUIRED = True
+    answer = APIClient().post(
+        "/api/v1/auth/token/", {"email": mediator.email, "password": PASSWORD}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "mfa_setup_required"
+    assert not ApiToken.objects.filter(user=mediator).exists()

@@ -199,3 +199,15 @@ def test_private_addresses_are_refused_outside_tests(settings, seller, order, bu
     assert delivery.status == "failed"
     assert "non-public" in delivery.last_error
     assert receiver.requests == []
+
+
+def test_the_sweep_fans_out_an_event_whose_task_was_lost(endpoint, receiver, order, buyer):
+    # No on-commit callbacks run here: as if the broker was down at the commit.
+    dispute = services.dispute_submit(dispute=open_dispute(order), actor=buyer)
+    assert receiver.requests == []
+    assert webhooks.fan_out_missed() == 0  # too young: its task may still come
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert webhooks.fan_out_missed() == 1
+        assert webhooks.fan_out_missed() == 0  # once
+    assert [json.loads(body)["type"] for _, body in receiver.requests] == ["dispute.submit"]
+    assert WebhookDelivery.objects.get().event.dispute == dispute
