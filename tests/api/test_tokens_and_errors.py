@@ -144,3 +144,21 @@ def test_a_mediator_without_two_factor_gets_no_token_when_it_is_required(mediato
     assert answer.status_code == 400
     assert answer.json()["code"] == "mfa_setup_required"
     assert not ApiToken.objects.filter(user=mediator).exists()
+
+
+def test_support_sees_tokens_and_deliveries_in_the_admin_without_secrets(buyer):
+    from integrations.tokens import token_issue
+    from tests.factories import UserFactory
+
+    token, key = token_issue(user=buyer, name="ERP")
+    admin_user = UserFactory(is_staff=True, is_superuser=True, role="mediator")
+    page = client_for(admin_user)
+    listing = page.get("/admin/integrations/apitoken/")
+    assert listing.status_code == 200
+    assert token.prefix.encode() in listing.content
+    detail = page.get(f"/admin/integrations/apitoken/{token.pk}/change/")
+    assert detail.status_code == 200
+    assert key.encode() not in detail.content
+    assert token.key_hash.encode() not in detail.content
+    for url in ("/admin/integrations/webhookendpoint/", "/admin/integrations/webhookdelivery/"):
+        assert page.get(url).status_code == 200
