@@ -13,7 +13,12 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -31,6 +36,28 @@ from integrations.api.errors import ErrorSerializer
 from integrations.api.pagination import PageNumbers
 from integrations.api.views import ApiView
 
+ITEM_EXAMPLE = OpenApiExample(
+    "A photo",
+    response_only=True,
+    value={
+        "id": 30,
+        "kind": "photo",
+        "filename": "broken-mugs.jpg",
+        "content_type": "image/jpeg",
+        "size": 482113,
+        "sha256": "cf46cf4fded6e8391661274ad29417a3521083672d73fb96086a5c7bd51585b3",
+        "width": 3000,
+        "height": 4000,
+        "description": "Six broken mugs",
+        "visibility": "parties",
+        "uploader": {"id": 3, "name": "Bea Buyer"},
+        "uploader_role": "buyer",
+        "thumbnail_status": "ready",
+        "thumbnail_url": "/api/v1/disputes/DSP-7KQ2M9XA/evidence/30/thumbnail/",
+        "download_url": "/api/v1/disputes/DSP-7KQ2M9XA/evidence/30/download/",
+        "created_at": "2026-01-06T10:10:00Z",
+    },
+)
 EID = OpenApiParameter("eid", OpenApiTypes.INT, OpenApiParameter.PATH, description="The item's id.")
 
 
@@ -94,6 +121,7 @@ class EvidenceListView(ApiView):
         summary="The evidence of the dispute this viewer may see",
         parameters=[ID],
         responses={200: EvidenceSerializer(many=True), **ERRORS},
+        examples=[ITEM_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         self._dispute = dispute_for_api(self.viewer, id)
@@ -110,6 +138,7 @@ class EvidenceListView(ApiView):
             413: ErrorSerializer,
             415: ErrorSerializer,
         },
+        examples=[ITEM_EXAMPLE],
     )
     def post(self, request: Request, id: str) -> Response:
         self._dispute = dispute_for_api(self.viewer, id)

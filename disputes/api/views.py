@@ -106,6 +106,67 @@ DISPUTE_EXAMPLE = OpenApiExample(
 )
 
 
+EVENT_EXAMPLE = OpenApiExample(
+    "The seller's offer in the timeline",
+    response_only=True,
+    value={
+        "seq": 3,
+        "kind": "make_offer",
+        "actor": {"id": 5, "name": "Sam Seller"},
+        "actor_role": "seller",
+        "from_state": "awaiting_seller",
+        "to_state": "negotiating",
+        "details": {"offer": 9, "outcome": "partial_refund", "amount": "10.00", "note": ""},
+        "visibility": "all",
+        "created_at": "2026-01-06T11:00:00Z",
+        "prev_hash": "2b6bf52c…",
+        "hash": "9f1c0d7e…",
+    },
+)
+OFFER_EXAMPLE = OpenApiExample(
+    "An open offer",
+    response_only=True,
+    value={
+        "id": 10,
+        "party": "buyer",
+        "made_by": {"id": 3, "name": "Bea Buyer"},
+        "outcome": "partial_refund",
+        "amount": "25.00",
+        "note": "Six broke, not two.",
+        "is_refund_request": False,
+        "status": "open",
+        "created_at": "2026-01-06T12:00:00Z",
+        "responded_at": None,
+    },
+)
+MESSAGE_EXAMPLE = OpenApiExample(
+    "A message from the buyer",
+    response_only=True,
+    value={
+        "id": 7,
+        "author": {"id": 3, "name": "Bea Buyer"},
+        "author_party": "buyer",
+        "body": "The photos of the broken mugs are attached.",
+        "visibility": "all",
+        "created_at": "2026-01-06T10:05:00Z",
+    },
+)
+NOTIFICATION_EXAMPLE = OpenApiExample(
+    "An unread notification",
+    response_only=True,
+    value={
+        "id": 74,
+        "dispute": "DSP-7KQ2M9XA",
+        "dispute_id": 42,
+        "category": "decision",
+        "title": "DSP-7KQ2M9XA: the platform decided",
+        "body": "",
+        "created_at": "2026-01-08T09:00:00Z",
+        "read_at": None,
+    },
+)
+
+
 def _dispute_response(request: Request, dispute: Dispute, code: int = 200) -> Response:
     """The dispute as GET shows it, re-read after the change.
 
@@ -240,6 +301,7 @@ class OfferListView(ApiView):
         summary="Every offer of the dispute, oldest first",
         parameters=[ID],
         responses={200: OfferSerializer(many=True), **ERRORS},
+        examples=[OFFER_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         dispute = dispute_for_api(self.viewer, id)
@@ -255,6 +317,7 @@ class EventListView(ApiView):
         summary="The timeline this viewer may see (cursor-paginated, oldest first)",
         parameters=[ID],
         responses={200: EventSerializer(many=True), **ERRORS},
+        examples=[EVENT_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         dispute = dispute_for_api(self.viewer, id)
@@ -276,6 +339,7 @@ class MessageListView(ApiView):
         summary="The message thread as this viewer may read it (cursor-paginated, oldest first)",
         parameters=[ID],
         responses={200: MessageSerializer(many=True), **ERRORS},
+        examples=[MESSAGE_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         self._dispute = dispute_for_api(self.viewer, id)
@@ -292,7 +356,8 @@ class MessageListView(ApiView):
                 "A message to everyone",
                 request_only=True,
                 value={"body": "The photos of the broken mugs are attached.", "visibility": "all"},
-            )
+            ),
+            MESSAGE_EXAMPLE,
         ],
     )
     def post(self, request: Request, id: str) -> Response:
@@ -310,6 +375,7 @@ class NotificationListView(ApiView):
     @extend_schema(
         summary="The viewer's notifications, newest first",
         responses={200: NotificationSerializer(many=True), **ERRORS},
+        examples=[NOTIFICATION_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(notifications_for(self.viewer))
@@ -324,6 +390,7 @@ class NotificationReadView(ApiView):
         request=None,
         parameters=[IDEMPOTENCY],
         responses={200: NotificationSerializer, **POST_ERRORS},
+        examples=[NOTIFICATION_EXAMPLE],
     )
     def post(self, request: Request, pk: int) -> Response:
         notification = notification_mark_read(user=self.viewer, notification_id=pk)

@@ -55,6 +55,39 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+ENDPOINT_EXAMPLE = OpenApiExample(
+    "An endpoint",
+    response_only=True,
+    value={
+        "id": 2,
+        "url": "https://erp.example.com/hooks/disputes",
+        "description": "ERP",
+        "secret": "whsec_MfKQ9r8GKYqXhGF4wq0Z5Xk1fK3pV7yB",
+        "is_active": True,
+        "created_at": "2026-01-02T09:00:00Z",
+    },
+)
+DELIVERY_EXAMPLE = OpenApiExample(
+    "A failed delivery",
+    response_only=True,
+    value={
+        "id": 12,
+        "endpoint": 2,
+        "dispute": "DSP-7KQ2M9XA",
+        "message_id": "msg_5c1f0a7d2b9e4c0fa8d3b6e1f2a4c7d9",
+        "event_type": "dispute.submit",
+        "status": "failed",
+        "attempts": 6,
+        "last_status_code": 500,
+        "last_error": "HTTP 500",
+        "next_attempt_at": None,
+        "created_at": "2026-01-06T10:00:00Z",
+        "delivered_at": None,
+        "payload": {"type": "dispute.submit", "timestamp": "2026-01-06T10:00:00Z", "data": {}},
+    },
+)
+
+
 def _sellers_only(view: ApiView) -> None:
     if not view.viewer.is_seller:
         raise ApiError(404, "not_found", "Not found.")
@@ -67,6 +100,7 @@ class EndpointListView(ApiView):
     @extend_schema(
         summary="The seller's webhook endpoints (with their signing secrets)",
         responses={200: EndpointSerializer(many=True), **ERRORS},
+        examples=[ENDPOINT_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         _sellers_only(self)
@@ -83,7 +117,8 @@ class EndpointListView(ApiView):
                 "An order system",
                 request_only=True,
                 value={"url": "https://erp.example.com/hooks/disputes", "description": "ERP"},
-            )
+            ),
+            ENDPOINT_EXAMPLE,
         ],
     )
     def post(self, request: Request) -> Response:
@@ -101,6 +136,7 @@ class DeliveryListView(ApiView):
     @extend_schema(
         summary="The delivery log of the seller's endpoints, newest first",
         responses={200: DeliverySerializer(many=True), **ERRORS},
+        examples=[DELIVERY_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         _sellers_only(self)
@@ -115,6 +151,7 @@ class DeliveryReplayView(ApiView):
         summary="Send a delivery again (same webhook-id), with fresh retries",
         request=None,
         responses={200: DeliverySerializer, **ERRORS, 409: ErrorSerializer, 422: ErrorSerializer},
+        examples=[DELIVERY_EXAMPLE],
     )
     def post(self, request: Request, pk: int) -> Any:
         _sellers_only(self)

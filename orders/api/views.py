@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,6 +19,32 @@ from orders.api.serializers import OrderDetailSerializer, OrderSerializer
 from orders.models import Order, OrderStatus
 from orders.selectors import order_list
 
+ORDER_EXAMPLE = OpenApiExample(
+    "A delivered order that can be disputed",
+    response_only=True,
+    value={
+        "id": 17,
+        "reference": "ORD-3HD8W2PL",
+        "status": "delivered",
+        "buyer": {"id": 3, "name": "Bea Buyer"},
+        "seller": {"id": 5, "name": "Sam Seller", "store": "Shenzhen Bright Tools Co."},
+        "currency": "USD",
+        "total": "120.00",
+        "amount_paid": "120.00",
+        "placed_at": "2026-01-01T09:00:00Z",
+        "expected_delivery_date": None,
+        "shipment": {
+            "carrier": "DHL Express",
+            "tracking_number": "1234567890",
+            "shipped_at": "2026-01-02T09:00:00Z",
+            "delivered_at": "2026-01-05T15:00:00Z",
+        },
+        "can_dispute": True,
+        "dispute_blocked_reason": None,
+        "dispute_blocked_code": None,
+        "dispute_types": ["quality", "incorrect_shipment"],
+    },
+)
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
 
 
@@ -50,6 +76,7 @@ class OrderListView(ApiView):
     @extend_schema(
         summary="Orders the viewer may see (a buyer's purchases, a seller's sales)",
         responses={200: OrderSerializer(many=True), **ERRORS},
+        examples=[ORDER_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         orders = self.filter_queryset(self.get_queryset())
@@ -71,6 +98,7 @@ class OrderDetailView(ApiView):
             )
         ],
         responses={200: OrderDetailSerializer, **ERRORS},
+        examples=[ORDER_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         order = order_for_api(self.viewer, id)

@@ -73,9 +73,24 @@ def test_every_operation_has_a_summary_and_its_error_answers(schema):
                 assert "409" in operation["responses"], path
 
 
-def test_operations_carry_examples(schema):
-    text = yaml.safe_dump(schema)
-    assert text.count("examples:") >= 20
+def test_every_operation_carries_examples_but_file_downloads(schema):
+    without = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            bodies = [
+                *operation.get("requestBody", {}).get("content", {}).values(),
+                *(
+                    c
+                    for r in operation["responses"].values()
+                    for c in r.get("content", {}).values()
+                ),
+            ]
+            if not any("examples" in body for body in bodies):
+                without.append(f"{method} {path}")
+    assert without == [
+        "get /api/v1/disputes/{id}/evidence/{eid}/download/",
+        "get /api/v1/disputes/{id}/evidence/{eid}/thumbnail/",
+    ]
 
 
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/docs/redoc/"])
