@@ -47,7 +47,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts orders disputes evidence mediation disputes_site
+	$(VENV)/bin/mypy accounts orders disputes evidence mediation integrations disputes_site
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
