@@ -77,6 +77,13 @@ class DecideInput(serializers.Serializer):
         min_length=20, max_length=10000, help_text="Shown to both parties (20 characters at least)."
     )
     rules_applied = Text(max_length=5000, required=False, allow_blank=True, default="")
+    evidence_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        default=list,
+        max_length=60,
+        help_text="The evidence the decision relied on: ids of this case's items (GET evidence/).",
+    )
 
 
 class AppealInput(serializers.Serializer):
@@ -96,6 +103,13 @@ class DecideAppealInput(serializers.Serializer):
     )
     refund_amount = Money(required=False, default="0")
     rationale = Text(min_length=20, max_length=10000)
+    evidence_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        default=list,
+        max_length=60,
+        help_text="The evidence the decision relied on: ids of this case's items (GET evidence/).",
+    )
 
 
 class CancelInput(serializers.Serializer):

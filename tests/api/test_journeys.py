@@ -110,6 +110,28 @@ def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order)
     assert "provide_info" not in view(buyer, ref)["allowed_actions"]
     act(seller, ref, "provide-info", {"answer": "Bubble wrap and a double box."})
 
+    from io import BytesIO
+
+    packing = BytesIO(b"Packing list: 12 mugs, bubble wrap, one box.\n")
+    packing.name = "packing.txt"
+    item = ok(
+        seller.post(f"/api/v1/disputes/{ref}/evidence/", {"file": packing}, format="multipart"),
+        201,
+    )
+    # Evidence from another case cannot be cited.
+    refused = mediator.post(
+        f"/api/v1/disputes/{ref}/decide/",
+        {
+            "outcome": "partial_refund",
+            "refund_amount": "40.00",
+            "reason_code": "shared_fault",
+            "rationale": "The packing was thin and the carrier rough: both share it.",
+            "evidence_ids": [item["id"] + 10_000],
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "evidence_ids" in refused.json()["errors"]
     decided = act(
         mediator,
         ref,
@@ -119,9 +141,17 @@ def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order)
             "refund_amount": "40.00",
             "reason_code": "shared_fault",
             "rationale": "The packing was thin and the carrier rough: both share it.",
+            "evidence_ids": [item["id"]],
         },
     )
     assert decided["state"] == "resolved"
+    # Both parties read the reasoned decision, with the evidence it relied on.
+    for party in (buyer, seller):
+        events = ok(party.get(f"/api/v1/disputes/{ref}/events/"))["results"]
+        decision = next(e for e in events if e["kind"] == "decide")["details"]
+        assert decision["reason_code"] == "shared_fault"
+        assert decision["rationale"].startswith("The packing was thin")
+        assert [e["id"] for e in decision["evidence"]] == [item["id"]]
     assert decided["refund_amount"] == "40.00"
     assert view(buyer, ref)["allowed_actions"] == ["appeal"]
 
@@ -148,6 +178,8 @@ def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order)
     assert closed["outcome"] == "full_refund"
     assert closed["waiting_on"] == "nobody"
     assert closed["allowed_actions"] == []
+    # The senior who decided the appeal still reads the closed case.
+    assert view(senior, ref)["state"] == "closed"
 
     kinds = [e["kind"] for e in ok(buyer.get(f"/api/v1/disputes/{ref}/events/"))["results"]]
     assert kinds[:3] == ["created", "submit", "make_offer"]
