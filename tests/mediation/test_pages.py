@@ -340,3 +340,14 @@ def test_a_lead_cannot_hand_a_case_to_one_of_its_parties(people):
     assert response.status_code == 400
     assert "A party to the case cannot mediate it." in response.content.decode()
     assert Dispute.objects.get(pk=case.pk).assigned_mediator_id == people["mediator"].pk
+
+
+def test_taking_a_case_someone_took_first_says_so_in_the_queue(people):
+    case = people["case"]  # Mia's already
+    client = client_for(people["other mediator"])
+    response = client.post(
+        reverse("mediation:take", args=[case.reference]), {"next": "queue"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("mediation:queue")
+    assert "Someone else has taken this case; a lead can reassign it." in response.content.decode()
+    assert Dispute.objects.get(pk=case.pk).assigned_mediator_id == people["mediator"].pk
