@@ -161,6 +161,17 @@ class Dispute(models.Model):
             ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
+            # The mediation dashboard (mediation/dashboard.py): open cases by state with
+            # the overdue and unassigned counts, and the workload per mediator, read from
+            # the index alone; the resolutions of a period, by resolution time.
+            models.Index(
+                fields=["state", "assigned_mediator", "is_overdue"], name="dispute_dashboard_open"
+            ),
+            models.Index(
+                fields=["resolved_at", "id", "submitted_at"],
+                name="dispute_dashboard_resolved",
+                condition=Q(state__in=["resolved", "closed"]),
+            ),
         ]
         constraints = [
             # SPEC section 2: at most one active dispute per order.
@@ -417,6 +428,15 @@ class DisputeEvent(models.Model):
 
     class Meta:
         ordering = ["dispute_id", "seq"]
+        indexes = [
+            # The dashboard's time per stage: the state changes of a dispute in order,
+            # with their times, read from the index alone (mediation/dashboard.py).
+            models.Index(
+                fields=["dispute", "seq", "created_at", "from_state", "to_state"],
+                name="event_state_changes",
+                condition=~Q(from_state=models.F("to_state")),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["dispute", "seq"], name="event_seq_unique_per_dispute"),
         ]

@@ -7,6 +7,8 @@ from disputes_site import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Mediation dashboard and case-file export (their own include beside mediation.urls).
+    path("mediation/", include("mediation.dashboard_urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("help/avoid-disputes/", accounts_views.avoid_disputes_view, name="avoid_disputes"),
