@@ -300,6 +300,8 @@ def test_request_info_with_a_deadline_of_the_mediators_choosing(people, mediator
     assert (d.deadline_at - d.deadline_started_at).days == 2
     seller_page = client_for(seller).get(reverse("disputes:detail", args=[case.reference]))
     assert "provide_info" in seller_page.content.decode()
+    # The seller reads the time the mediator gave, not the usual five days.
+    assert "The seller has 2 days to answer the mediator" in seller_page.content.decode()
 
 
 def test_notes_stay_private_and_messages_reach_one_party(people, mediator, buyer, seller):
