@@ -88,18 +88,18 @@ def _race(calls):
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_conflicting_transitions_give_one_success_and_49_conflicts(buyer, seller):
-    """The seller accepts the claim, rejects it and makes offers, 50 calls at once,
-    while the buyer cancels: exactly one call moves the case, 49 answer 409."""
+    """The seller accepts the claim, 25 calls at once, while the buyer cancels, 25
+    calls: each excludes the other in every order (an accepted claim cannot be
+    cancelled, a cancelled one cannot be accepted), so exactly one call moves the
+    case and 49 answer 409, however the calls interleave. (A rejection is not in
+    the mix: after it the buyer may still cancel, so two successes would be right.)"""
     order = full_order(buyer=buyer, seller=seller)
     dispute = services.dispute_submit(dispute=open_dispute(order), actor=buyer)
     seller_client, buyer_client = api_for(seller), api_for(buyer)
     url = f"/api/v1/disputes/{dispute.reference}"
     kinds = [
         (seller_client, "accept-claim", {}),
-        (seller_client, "reject-claim", {"note": "no"}),
         (buyer_client, "cancel", {"reason": "changed my mind"}),
-        (seller_client, "accept-claim", {}),
-        (buyer_client, "cancel", {}),
     ]
     calls = []
     for i in range(CONTENDERS):
@@ -118,7 +118,7 @@ def test_fifty_concurrent_conflicting_transitions_give_one_success_and_49_confli
     # One transition event of the racers: the losers wrote nothing. (An accepted
     # claim is then paid by the refund task, which adds its own events.)
     raced = DisputeEvent.objects.filter(
-        dispute=dispute, kind__in=("accept_claim", "reject_claim", "cancel")
+        dispute=dispute, kind__in=("accept_claim", "cancel")
     )
     assert raced.count() == 1
     assert Offer.objects.filter(dispute=dispute).count() == 0
