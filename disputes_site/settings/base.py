@@ -333,3 +333,10 @@ EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000, minimum=1)
 EVIDENCE_THUMBNAIL_SIZE = env_int("EVIDENCE_THUMBNAIL_SIZE", 480, minimum=32)
 # Uploads above this size go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Benchmarks (make bench; docs/benchmarks.md) ------------------------------
+# Off everywhere but the benchmark: mounts the framework floor view at
+# /bench/floor/ and answers every request with its query count in X-Bench-Queries.
+BENCH_MODE = env_bool("BENCH_MODE", False)
+if BENCH_MODE:
+    MIDDLEWARE = ["bench.middleware.query_count", *MIDDLEWARE]
