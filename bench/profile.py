@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from django.test import Client
@@ -36,7 +37,11 @@ def profile_row(key: str, requests: int) -> None:
     for i in range(requests):
         _get(client, *paths[key](i))
     profiler.stop()
-    sys.stdout.write(profiler.output_text(unicode=False, color=False, show_all=False))
+    sys.stdout.write(
+        profiler.output_text(
+            unicode=False, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))
+        )
+    )
 
 
 def _get(client: Client, path: str, cookie: str) -> None:

@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.profile:
         from bench.profile import profile_row
 
-        profile_row(options.profile, options.profile_requests)
+        profile_row(options.profile, int(os.environ.get("BENCH_PROFILE_REQUESTS") or 200))
         return 0
 
     rows = report.Figures()
@@ -166,17 +166,21 @@ def _http_rows(options: Options, services: Services, env: dict[str, str], rows: 
             assert make is not None
             limit = options.requests
             if scenario.uses_uploads:
-                limit = min(limit, options.uploads, len(actors.uploadable) - 2 * options.clients)
+                limit = min(
+                    limit,
+                    options.uploads,
+                    len(actors.uploadable) - 2 * (scenario.clients or options.clients),
+                )
             pending_before = Evidence.objects.filter(thumbnail_status="pending").count()
             _say(f"{scenario.label} …")
             result = run(
                 HOST,
                 port,
                 make,
-                clients=options.clients,
+                clients=scenario.clients or options.clients,
                 max_requests=max(limit, 1),
                 max_seconds=options.seconds,
-                warmup=2 * options.clients,
+                warmup=2 * (scenario.clients or options.clients),
             )
             row = report.HttpRow(scenario, result)
             if scenario.uses_uploads:
@@ -184,6 +188,9 @@ def _http_rows(options: Options, services: Services, env: dict[str, str], rows: 
                 row.thumbnails_pending = (
                     Evidence.objects.filter(thumbnail_status="pending").count() - pending_before
                 )
+                # The next upload row starts on cases this one left alone.
+                used = 2 * (scenario.clients or options.clients) + result.ok + result.failed
+                actors.uploadable = actors.uploadable[used:]
             rows.http[scenario.key] = row
             _say(f"  {report.http_summary(row)}")
 
