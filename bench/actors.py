@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count, Q
 
 from accounts.models import User
-from bench.seed import BENCH_BUYERS, buyer_email, mediator_email
+from bench.seed import BENCH_BUYERS, mediator_email
 from disputes.choices import TERMINAL_STATES, DisputeState
 from disputes.models import Dispute
 
@@ -52,8 +52,17 @@ def _session_for(user: User) -> str:
 
 def prepare(*, uploads_per_case: int = 4) -> Actors:
     csrf = secrets.token_hex(16)  # 32 characters: a valid unmasked CSRF secret
-    buyers = list(User.objects.filter(email__in=[buyer_email(i) for i in range(BENCH_BUYERS)]))
-    buyers.sort(key=lambda u: u.pk)
+    # The first buyers who still negotiate: earlier runs' sweeps may have moved
+    # some buyers' cases on, and the make_offer row needs open negotiations.
+    ids = list(
+        Dispute.objects.filter(state=DisputeState.NEGOTIATING)
+        .order_by("buyer_id")
+        .values_list("buyer_id", flat=True)
+        .distinct()[:BENCH_BUYERS]
+    )
+    buyers = sorted(User.objects.filter(pk__in=ids), key=lambda u: u.pk)
+    if not buyers:
+        raise RuntimeError("no buyer has a case in negotiation: reseed (python -m bench --reseed)")
     mediator = User.objects.get(email=mediator_email(0))
     api_buyer = buyers[0]
     # Before its session is made: a new password changes the session's auth hash.

@@ -53,7 +53,8 @@ def make_due(count: int) -> int:
             state__in=[DisputeState.AWAITING_SELLER, DisputeState.NEGOTIATING],
             deadline_at__gt=now,
         )
-        .order_by("pk")
+        # The newest first: the load generator's buyers are the first ones.
+        .order_by("-pk")
         .values_list("pk", flat=True)[:count]
     )
     with connection.cursor() as cursor:

@@ -106,7 +106,7 @@ def _http_line(row: HttpRow, floor: Result | None) -> list[str]:
         queries,
         versus,
         budget_text,
-        "-" if s.key == "floor" else _verdict(misses),
+        _verdict(misses) if budget or misses else "-",
     ]
 
 
