@@ -59,3 +59,27 @@ def avoid_disputes_view(request: HttpRequest) -> HttpResponse:
         for seller in sellers
     ]
     return render(request, "help/avoid_disputes.html", {"sellers": rows})
+
+
+@login_required
+def seller_page_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A seller's page: the store and its reputation, for buyers choosing whom to buy from."""
+    from django.shortcuts import get_object_or_404
+
+    from accounts.models import Role
+    from accounts.reputation import seller_reputation
+
+    seller = get_object_or_404(
+        User.objects.select_related("seller_profile"), pk=pk, role=Role.SELLER, is_active=True
+    )
+    profile = getattr(seller, "seller_profile", None)
+    return render(
+        request,
+        "accounts/seller.html",
+        {
+            "seller": seller,
+            "profile": profile,
+            "store": profile.store_name if profile else "",
+            "reputation": seller_reputation(seller.pk),
+        },
+    )

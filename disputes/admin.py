@@ -125,6 +125,17 @@ def cancel_for_buyer(modeladmin: Any, request: HttpRequest, queryset: QuerySet[D
     messages.info(request, f"{done} disputes cancelled.")
 
 
+@admin.action(description="Reassign the selected cases to another mediator (leads)")
+def reassign_cases(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Dispute]) -> Any:
+    """The lead picks the mediator on the mediation page; each move is an ``assigned`` event."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    references = ",".join(queryset.values_list("reference", flat=True)[:100])
+    return redirect(f"{reverse('mediation:reassign')}?{urlencode({'cases': references})}")
+
+
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
     """``state``, deadlines and the chain change only through the workflow's services:
@@ -145,11 +156,12 @@ class DisputeAdmin(admin.ModelAdmin):
     list_filter = ("state", "type", OverdueFilter, "assigned_mediator", "seller_silent")
     search_fields = ("reference", "order__reference", "buyer__email", "seller__email")
     list_select_related = ("order", "assigned_mediator")
-    readonly_fields = [f.name for f in Dispute._meta.fields if f.name not in ("assigned_mediator",)]
+    # The assignment too changes only through its services (an event in the chain):
+    # the "Reassign" action below.
+    readonly_fields = [f.name for f in Dispute._meta.fields]
     fields = None
-    raw_id_fields = ("assigned_mediator",)
     inlines = (OfferInline, DecisionInline, RefundInline, EventInline)
-    actions = (run_deadline_sweep, cancel_for_buyer)
+    actions = (run_deadline_sweep, cancel_for_buyer, reassign_cases)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Disputes are opened by buyers (dispute_create), never typed in here.

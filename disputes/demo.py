@@ -51,11 +51,18 @@ def _under_review(d: Dispute, p: dict[str, User]) -> Dispute:
     )
 
 
+def _working_mediator(d: Dispute, p: dict[str, User]) -> User:
+    """Whoever the case was assigned to on escalation (the roster balances the load)."""
+    if d.assigned_mediator_id is None:
+        return p["mediator"]
+    return User.objects.get(pk=d.assigned_mediator_id)
+
+
 def _decided(d: Dispute, p: dict[str, User]) -> Dispute:
     d = _under_review(d, p)
     return services.dispute_decide(
         dispute=d,
-        actor=p["mediator"],
+        actor=_working_mediator(d, p),
         outcome="partial_refund",
         refund_amount=_part(d, "0.6"),
         reason_code="evidence_supports_buyer",
@@ -107,8 +114,8 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
     "under_review": (_under_review, "partial_refund"),
     "awaiting_info": (
         lambda d, p: services.dispute_request_info(
-            dispute=_under_review(d, p),
-            actor=p["mediator"],
+            dispute=(reviewed := _under_review(d, p)),
+            actor=_working_mediator(reviewed, p),
             party="buyer",
             question="How many units were broken, and were the outer boxes damaged?",
         ),

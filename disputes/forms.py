@@ -82,13 +82,51 @@ class EscalateForm(forms.Form):
 class RequestInfoForm(forms.Form):
     party = forms.ChoiceField(label=_("Ask"), choices=Party.choices)
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
+    respond_within_days = forms.IntegerField(
+        label=_("Days to answer"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_("Leave empty for the usual time."),
+    )
+
+
+class CitesEvidence(forms.Form):
+    """A decision's "evidence relied on": checkboxes over the case's items only."""
+
+    evidence_ids = forms.TypedMultipleChoiceField(
+        label=_("Evidence relied on"),
+        coerce=int,
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def cite_from(self, items: Any) -> None:
+        """The case's items (hidden ones left out): anything else is "not a valid choice"."""
+        self.fields["evidence_ids"].choices = [  # type: ignore[attr-defined]
+            (
+                item.pk,
+                f"#{item.pk} {item.original_name} ({item.uploader_role}, SHA-256 {item.sha256[:12]}…)",
+            )
+            for item in items
+            if item.hidden_at is None
+        ]
 
 
 class ProvideInfoForm(forms.Form):
     answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class DecideForm(forms.Form):
+class DecideForm(CitesEvidence):
+    field_order = (
+        "outcome",
+        "refund_amount",
+        "reason_code",
+        "rules_applied",
+        "evidence_ids",
+        "rationale",
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     refund_amount = money(_("Refund amount"), required=False)
     reason_code = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
@@ -113,7 +151,8 @@ class AppealForm(forms.Form):
     )
 
 
-class DecideAppealForm(forms.Form):
+class DecideAppealForm(CitesEvidence):
+    field_order = ("result", "outcome", "refund_amount", "evidence_ids", "rationale")
     result = forms.ChoiceField(label=_("Result"), choices=AppealResult.choices)
     outcome = forms.ChoiceField(
         label=_("New outcome (when overturned)"),

@@ -135,8 +135,43 @@ class Dispute(models.Model):
                 name="dispute_reminder_due",
                 condition=Q(reminder_at__isnull=False),
             ),
+            # The mediation queue (mediation/selectors.py): its pages, by deadline
+            # (with the state, so that a non-senior's queue, which leaves appeals
+            # out, still reads its page ids from the index alone)...
+            models.Index(
+                fields=["deadline_at", "id", "state"],
+                name="dispute_queue_deadline",
+                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+            ),
+            # ...and its counts per filter, read from this index alone (an index-only
+            # scan: every column they filter on is in it; key columns rather than
+            # INCLUDE, which SQLite, the demo's database, does not have).
+            models.Index(
+                fields=[
+                    "state",
+                    "type",
+                    "assigned_mediator",
+                    "is_overdue",
+                    "deadline_at",
+                    "claimed_amount",
+                    "submitted_at",
+                ],
+                name="dispute_queue_counts",
+                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+            ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
+            # The mediation dashboard (mediation/dashboard.py): open cases by state with
+            # the overdue and unassigned counts, and the workload per mediator, read from
+            # the index alone; the resolutions of a period, by resolution time.
+            models.Index(
+                fields=["state", "assigned_mediator", "is_overdue"], name="dispute_dashboard_open"
+            ),
+            models.Index(
+                fields=["resolved_at", "id", "submitted_at"],
+                name="dispute_dashboard_resolved",
+                condition=Q(state__in=["resolved", "closed"]),
+            ),
         ]
         constraints = [
             # SPEC section 2: at most one active dispute per order.
@@ -244,6 +279,13 @@ class Decision(models.Model):
     reason_code = models.CharField(max_length=32, choices=DecisionReason.choices)
     rules_applied = models.TextField(blank=True)
     rationale = models.TextField()
+    # SPEC section 3: "the evidence it relied on", chosen from the case's items.
+    evidence = models.ManyToManyField(
+        "evidence.Evidence",
+        blank=True,
+        related_name="cited_by",
+        verbose_name=_("evidence relied on"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -386,6 +428,15 @@ class DisputeEvent(models.Model):
 
     class Meta:
         ordering = ["dispute_id", "seq"]
+        indexes = [
+            # The dashboard's time per stage: the state changes of a dispute in order,
+            # with their times, read from the index alone (mediation/dashboard.py).
+            models.Index(
+                fields=["dispute", "seq", "created_at", "from_state", "to_state"],
+                name="event_state_changes",
+                condition=~Q(from_state=models.F("to_state")),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["dispute", "seq"], name="event_seq_unique_per_dispute"),
         ]

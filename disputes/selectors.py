@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
 from disputes.choices import DisputeState, Visibility
-from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
+from disputes.models import Decision, Dispute, DisputeEvent, Message, Notification, Offer
 
 # The cases the platform works: what mediators see.
 PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
@@ -90,3 +90,29 @@ def messages_for(user: User, dispute: Dispute) -> QuerySet[Message]:
     if party is None:
         return messages
     return messages.filter(visibility__in=(Visibility.ALL, party))
+
+
+def decisions_for(dispute: Dispute) -> list[Decision]:
+    """The decisions with the evidence they cite: one query, and a second only when
+    there is a decision, whatever it cites."""
+    from evidence.models import Evidence
+
+    return list(
+        Decision.objects.filter(dispute=dispute)
+        .select_related("mediator")
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related(None).order_by("pk"))
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def cited_for_viewer(decisions: list[Decision], visible_ids: set[int]) -> list[dict[str, object]]:
+    """Each decision with the cited items this viewer may see, and how many they may not
+    (an item shared with the mediator only stays private even when cited)."""
+    rows = []
+    for decision in decisions:
+        cited = list(decision.evidence.all())
+        shown = [item for item in cited if item.pk in visible_ids]
+        rows.append({"decision": decision, "cited": shown, "withheld": len(cited) - len(shown)})
+    return rows

@@ -17,9 +17,11 @@ from accounts.models import User
 from accounts.reputation import seller_reputation
 from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
 from disputes.errors import DisputeError, NotYours, TransitionRefused
-from disputes.forms import ACTION_FORMS, CONFIRMATIONS, MessageForm
+from disputes.forms import ACTION_FORMS, CONFIRMATIONS, CitesEvidence, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
 from disputes.selectors import (
+    cited_for_viewer,
+    decisions_for,
     dispute_for_user,
     dispute_list,
     messages_for,
@@ -97,6 +99,7 @@ def _detail_context(
     allowed = allowed_actions(dispute, user)
     offers = list(offers_for(dispute))
     open_offer = next((o for o in offers if o.status == "open"), None)
+    items = list(evidence_for(user, dispute))
     actions = []
     for name in allowed:
         form_class, label = ACTION_FORMS[name]
@@ -106,6 +109,8 @@ def _detail_context(
             else {}
         )
         form = bound.get(name) or form_class(initial=initial, prefix=name)
+        if isinstance(form, CitesEvidence):
+            form.cite_from(items)
         actions.append({"name": name, "label": label, "form": form, "open": name in bound})
     party = dispute.party_of(user)
     return {
@@ -118,7 +123,9 @@ def _detail_context(
         "offers": offers,
         "open_offer": open_offer,
         "party": party,
-        "items": evidence_for(user, dispute),
+        "items": items,
+        # The reasoned decisions, with the evidence they cite that this viewer may see.
+        "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
         "may_add_evidence": may_add_evidence(dispute, user),
         "thread": messages_for(user, dispute),
         "message_form": bound.get("message") or MessageForm(prefix="message"),
@@ -152,6 +159,8 @@ def dispute_action_view(request: HttpRequest, reference: str, name: str) -> Http
         raise Http404("No such action.")
     form_class, label = ACTION_FORMS[name]
     form = form_class(request.POST, prefix=name)
+    if isinstance(form, CitesEvidence):
+        form.cite_from(evidence_for(user, dispute))
     if form.is_valid():
         arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
         if name == "decide_appeal" and not arguments.get("outcome"):

@@ -161,6 +161,12 @@ def _not_the_decider(d: Dispute, role: Role, user_id: int | None) -> bool:
     return d.decided_by_id is None or d.decided_by_id != user_id
 
 
+def _assignee(d: Dispute, role: Role, user_id: int | None) -> bool:
+    # A case assigned to a mediator is theirs to work: others read it, and take
+    # it over only through a lead's reassignment. An unassigned case is anyone's.
+    return d.assigned_mediator_id is None or d.assigned_mediator_id == user_id
+
+
 def _deadline_passed(d: Dispute, role: Role, user_id: int | None) -> bool:
     return d.deadline_at is not None and d.deadline_at <= timezone.now()
 
@@ -171,6 +177,7 @@ GUARDS: dict[str, Callable[[Dispute, Role, int | None], bool]] = {
     "not_yet_appealed": _not_yet_appealed,
     "seller_first": _seller_first,
     "not_the_decider": _not_the_decider,
+    "assignee": _assignee,
     "deadline_passed": _deadline_passed,
 }
 
@@ -317,6 +324,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.AWAITING_INFO,
             (Role.MEDIATOR, Role.SENIOR),
             starts="info_response",
+            guards=("assignee",),
         ),
         _t(
             "provide_info",
@@ -351,6 +359,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.RESOLVED,
             (Role.MEDIATOR, Role.SENIOR),
             starts="appeal_window",
+            guards=("assignee",),
         ),
         _t(
             "appeal",
@@ -380,7 +389,7 @@ TRANSITIONS: dict[str, Transition] = {
             S.CLOSED,
             (Role.SENIOR,),
             starts=SETTLE,
-            guards=("not_the_decider",),
+            guards=("not_the_decider", "assignee"),
             alternatives=(S.RESOLVED,),
         ),
         _t(
@@ -600,10 +609,13 @@ def deadline_sentence(dispute: Dispute) -> str:
     return _(rule.who_has).format(days=rule.days, party=party) + "; " + _(then) + "."
 
 
-def deadline_for(rule_key: str, start: datetime) -> tuple[datetime, datetime | None]:
-    """When a wait that starts at ``start`` ends, and when its first reminder is due."""
+def deadline_for(
+    rule_key: str, start: datetime, duration: timedelta | None = None
+) -> tuple[datetime, datetime | None]:
+    """When a wait that starts at ``start`` ends (after the rule's time, or ``duration``
+    when a mediator set their own), and when its first reminder is due."""
     rule = RULES[rule_key]
-    end = start + rule.duration
+    end = start + (duration or rule.duration)
     # Reminders go to whoever must act; a wait on nobody (the appeal window) has none.
     if rule.waits_on == WaitsOn.NOBODY:
         return end, None

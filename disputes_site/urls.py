@@ -8,13 +8,17 @@ from disputes_site import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Mediation dashboard and case-file export (their own include beside mediation.urls).
+    path("mediation/", include("mediation.dashboard_urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("help/avoid-disputes/", accounts_views.avoid_disputes_view, name="avoid_disputes"),
+    path("sellers/<int:pk>/", accounts_views.seller_page_view, name="seller_page"),
     path("orders/", include("orders.urls")),
     path("disputes/", include("evidence.urls")),
     path("disputes/", include("disputes.urls")),
     path("notifications/", include("disputes.notification_urls")),
+    path("mediation/", include("mediation.urls")),
     path("admin/", admin.site.urls),
 ]
 

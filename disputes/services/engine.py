@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +27,10 @@ from disputes.notifications import notify
 from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, permits, role_in
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
+# The platform's phase: a case arriving in review from anywhere else (the
+# parties' phase: escalation, silence, timeouts, a return problem, an appeal)
+# gets a mediator; moving inside it (information asked and given) keeps one.
+PLATFORM_PHASE = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
 # "Leave the current deadline as it is" (an action inside a state).
 KEEP = "keep"
 
@@ -43,9 +47,13 @@ class Change:
     visibility: str = Visibility.ALL
     notify_body: str = ""
     recipients: Iterable[int] | None = None
+    # A wait shorter or longer than the rule's default (a mediator's own deadline).
+    duration: timedelta | None = None
 
 
-def deadline_fields(rule: str | None, now: datetime) -> dict[str, Any]:
+def deadline_fields(
+    rule: str | None, now: datetime, duration: timedelta | None = None
+) -> dict[str, Any]:
     if rule is None:
         return {
             "deadline_at": None,
@@ -54,7 +62,7 @@ def deadline_fields(rule: str | None, now: datetime) -> dict[str, Any]:
             "reminder_at": None,
             "reminders_sent": 0,
         }
-    end, reminder = deadline_for(rule, now)
+    end, reminder = deadline_for(rule, now, duration)
     return {
         "deadline_at": end,
         "deadline_rule": rule,
@@ -111,7 +119,7 @@ def run_transition(
             # "Overdue" is about a review; a case that left review is not.
             values.setdefault("is_overdue", False)
         if rule != KEEP:
-            values.update(deadline_fields(rule, now))
+            values.update(deadline_fields(rule, now, change.duration))
         event = next_event(
             locked,
             kind=name,
@@ -124,17 +132,129 @@ def run_transition(
             visibility=change.visibility,
         )
         values.update(event_count=event.seq, chain_head=event.hash)
+        assigned = _assignment(name, locked, from_state, target, event, now)
+        if assigned is not None:
+            values.update(
+                assigned_mediator_id=assigned.details["mediator"],
+                event_count=assigned.seq,
+                chain_head=assigned.hash,
+            )
         updated = Dispute.objects.filter(
             pk=locked.pk, state=from_state, version=locked.version
         ).update(version=F("version") + 1, **values)
         if updated != 1:
             raise Conflict("Someone else changed this dispute at the same moment; reload it.")
         event.save(force_insert=True)
+        previous_mediator = locked.assigned_mediator_id
         for key, value in values.items():
             setattr(locked, key, value)
         locked.version += 1
+        # The transition's news goes to whoever had the case; the new mediator
+        # hears of it through the assignment.
+        locked.assigned_mediator_id = previous_mediator
         notify(locked, event, recipients=change.recipients, body=change.notify_body)
+        if assigned is not None:
+            locked.assigned_mediator_id = assigned.details["mediator"]
+            assigned.save(force_insert=True)
+            _notify_assignment(locked, assigned, previous_mediator)
     return locked
+
+
+def _assignment(
+    name: str,
+    locked: Dispute,
+    from_state: str,
+    target: str,
+    after: DisputeEvent,
+    now: datetime,
+) -> DisputeEvent | None:
+    """The ``assigned`` event that follows ``after`` in the same transaction, or None.
+
+    A case arriving in review from the parties' phase goes to the least-loaded
+    mediator who is not a party (an appeal: to a senior mediator who did not
+    decide it); an overdue review goes to the least-loaded *other* mediator.
+    When nobody is free the case waits unassigned in the queue (an overdue one
+    stays with its mediator, and the leads hear about it).
+    """
+    from mediation.assignment import choose_mediator
+
+    current = locked.assigned_mediator_id
+    if name == "review_overdue":
+        chosen = choose_mediator(
+            locked,
+            appeal=locked.state == DisputeState.APPEALED,
+            exclude=[current] if current is not None else [],
+        )
+        if chosen is None:
+            return None
+    elif target in REVIEW_STATES and from_state not in PLATFORM_PHASE:
+        chosen = choose_mediator(locked, appeal=target == DisputeState.APPEALED)
+        if chosen is None and current is None:
+            return None
+    else:
+        return None
+    return next_event(
+        # The chain as it stands after ``after``, which is not saved yet.
+        _Head(locked.pk, after.seq, after.hash),  # type: ignore[arg-type]
+        kind="assigned",
+        actor_id=None,
+        actor_role=Role.SYSTEM.value,
+        created_at=now,
+        from_state=target,
+        to_state=target,
+        details={"mediator": chosen, "previous": current, "why": name},
+        visibility=Visibility.MEDIATOR,
+    )
+
+
+@dataclass
+class _Head:
+    """What ``next_event`` reads of a dispute: its id and the head of its chain."""
+
+    pk: int
+    event_count: int
+    chain_head: str
+
+
+def assignment_event(
+    dispute_id: int,
+    *,
+    mediator: User,
+    actor: User,
+    why: str,
+    check: Callable[[Dispute], None],
+) -> Dispute:
+    """Assign a case by hand (a lead's reassignment, a mediator taking a case): an
+    ``assigned`` event in the chain, the new mediator (and the previous one) told.
+
+    ``check`` runs under the row lock and refuses what is not allowed.
+    """
+    previous: list[int | None] = []
+    # Filled under the lock, read by notify() in the same transaction.
+    recipients: list[int] = []
+
+    def before(locked: Dispute) -> None:
+        check(locked)
+        previous.append(locked.assigned_mediator_id)
+        recipients.extend(p for p in {mediator.pk, locked.assigned_mediator_id} if p is not None)
+
+    locked, _event = append_event(
+        dispute_id,
+        kind="assigned",
+        actor=actor,
+        before=before,
+        details=lambda d: {"mediator": mediator.pk, "previous": previous[0], "why": why},
+        visibility=Visibility.MEDIATOR,
+        recipients=recipients,
+        extra_fields={"assigned_mediator_id": mediator.pk},
+    )
+    locked.assigned_mediator = mediator
+    return locked
+
+
+def _notify_assignment(locked: Dispute, event: DisputeEvent, previous: int | None) -> None:
+    people = {event.details["mediator"], previous} - {None}
+    notify(locked, event, recipients=[p for p in people if p is not None])
 
 
 def append_event(

@@ -7,6 +7,8 @@ call these and nothing else writes a dispute's state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +28,11 @@ from disputes.choices import (
     ResolutionKind,
     ReturnProblem,
     Settlement,
+    Visibility,
 )
 from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, WindowClosed
 from disputes.models import Appeal, Decision, Dispute, Offer, Refund, ReturnShipment
+from disputes.notifications import concerned
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import Role
@@ -157,6 +161,40 @@ def _settle(
         )
     # Claim rejected: nothing to carry out.
     return Change(target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields)
+
+
+def _evidence_ids(values: Sequence[Any]) -> list[int]:
+    try:
+        return sorted({int(v) for v in values})
+    except (TypeError, ValueError):
+        raise InvalidInput("Cite evidence items by their number.", field="evidence_ids") from None
+
+
+def _cite(
+    dispute: Dispute, decision: Decision, evidence_ids: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Link the evidence a decision relied on: items of this case only, not hidden.
+
+    Returns what the event records, so the chain holds each item's SHA-256: a
+    decision stays tied to the very files it cited. No query without citations.
+    """
+    wanted = _evidence_ids(evidence_ids)
+    if not wanted:
+        return []
+    from evidence.models import Evidence
+
+    items = list(
+        Evidence.objects.filter(dispute=dispute, pk__in=wanted, hidden_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "sha256")
+    )
+    if len(items) != len(wanted):
+        # Another case's item, a hidden one or a made-up number: never cited.
+        raise InvalidInput("Cite evidence from this case only.", field="evidence_ids")
+    Decision.evidence.through.objects.bulk_create(
+        Decision.evidence.through(decision_id=decision.pk, evidence_id=pk) for pk, _sha in items
+    )
+    return [{"id": pk, "sha256": sha} for pk, sha in items]
 
 
 def _must_be_open_offer(dispute: Dispute, offer_id: Any) -> Offer:
@@ -353,17 +391,38 @@ def dispute_negotiation_timeout(*, dispute: Dispute) -> Dispute:
     return run_transition(dispute, None, "negotiation_timeout", build)
 
 
-def dispute_request_info(*, dispute: Dispute, actor: User, party: str, question: str) -> Dispute:
-    """under_review → awaiting_info (mediator): one party is asked a question, with a deadline."""
+# A mediator's own deadline for an answer: at least a day, at most a month.
+INFO_DAYS = (1, 30)
+
+
+def dispute_request_info(
+    *,
+    dispute: Dispute,
+    actor: User,
+    party: str,
+    question: str,
+    respond_within_days: int | None = None,
+) -> Dispute:
+    """under_review → awaiting_info (mediator): one party is asked a question, with a
+    deadline (the info_response setting, or the days the mediator chose)."""
     if party not in Party.values:
         raise InvalidInput("Ask the buyer or the seller.", field="party")
     text = _text(question, "question", "The question")
+    if respond_within_days is not None and not (
+        INFO_DAYS[0] <= respond_within_days <= INFO_DAYS[1]
+    ):
+        raise InvalidInput(
+            f"Give between {INFO_DAYS[0]} and {INFO_DAYS[1]} days to answer.",
+            field="respond_within_days",
+        )
+    duration = timedelta(days=respond_within_days) if respond_within_days else None
 
     def build(d: Dispute, role: Role) -> Change:
         return Change(
             fields={"info_requested_from": party},
-            details={"party": party, "question": text},
+            details={"party": party, "question": text, "days": respond_within_days},
             visibility=party,
+            duration=duration,
         )
 
     return run_transition(dispute, actor, "request_info", build)
@@ -396,13 +455,21 @@ def dispute_info_timeout(*, dispute: Dispute) -> Dispute:
 
 
 def dispute_review_overdue(*, dispute: Dispute) -> Dispute:
-    """under_review / appealed, deadline passed: the case is flagged overdue and gets a
-    new review window (mediation reassigns it to the least-loaded other mediator)."""
+    """under_review / appealed, deadline passed: the case is flagged overdue, gets a
+    new review window, the leads are told, and the engine reassigns it to the
+    least-loaded other mediator (mediation.assignment)."""
+
+    from mediation.assignment import leads
 
     def build(d: Dispute, role: Role) -> Change:
         rule = "appeal_review" if d.state == DisputeState.APPEALED else "mediator_review"
         return Change(
-            rule=rule, fields={"is_overdue": True}, details={"deadline_passed": d.deadline_rule}
+            rule=rule,
+            fields={"is_overdue": True},
+            details={"deadline_passed": d.deadline_rule},
+            # Everyone the case concerns, and the mediation leads (SPEC: on breach
+            # the leads are told); the engine then reassigns it.
+            recipients=concerned(d, Visibility.ALL) | set(leads()),
         )
 
     return run_transition(dispute, None, "review_overdue", build)
@@ -417,9 +484,11 @@ def dispute_decide(
     reason_code: str,
     rationale: str,
     rules_applied: str = "",
+    evidence_ids: Sequence[int] = (),
 ) -> Dispute:
-    """under_review → resolved (mediator): a reasoned decision both parties see; it can
-    be appealed within the appeal window, then it is carried out."""
+    """under_review → resolved (mediator): a reasoned decision both parties see, citing
+    the case's evidence it relied on; it can be appealed within the appeal window,
+    then it is carried out."""
     if outcome not in Outcome.values:
         raise InvalidInput("Choose an outcome.", field="outcome")
     if reason_code not in DecisionReason.values:
@@ -438,6 +507,7 @@ def dispute_decide(
             rules_applied=(rules_applied or "").strip(),
             rationale=text,
         )
+        cited = _cite(d, decision, evidence_ids)
         return Change(
             settlement=Settlement.APPEAL_WINDOW,
             fields={
@@ -455,6 +525,7 @@ def dispute_decide(
                 "reason_code": reason_code,
                 "rationale": text,
                 "rules_applied": decision.rules_applied,
+                "evidence": cited,
             },
         )
 
@@ -501,9 +572,11 @@ def dispute_decide_appeal(
     rationale: str,
     outcome: str | None = None,
     refund_amount: Any = 0,
+    evidence_ids: Sequence[int] = (),
 ) -> Dispute:
     """appealed → closed (senior mediator, not the first decider): the decision is
-    upheld or overturned with a rationale, then carried out."""
+    upheld or overturned with a rationale (citing evidence, such as what came with
+    the appeal), then carried out."""
     if result not in AppealResult.values:
         raise InvalidInput("Uphold or overturn the decision.", field="result")
     text = _text(rationale, "rationale", "The rationale", min_length=20)
@@ -527,6 +600,7 @@ def dispute_decide_appeal(
             reason_code=DecisionReason.OTHER,
             rationale=text,
         )
+        cited = _cite(d, decision, evidence_ids)
         change = _settle(d, final_outcome, money, final=True, kind=ResolutionKind.APPEAL)
         change.details = {
             "decision": decision.pk,
@@ -534,6 +608,7 @@ def dispute_decide_appeal(
             "outcome": final_outcome,
             "refund_amount": money,
             "rationale": text,
+            "evidence": cited,
         }
         return change
 

@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
     "resume-thumbnails": {"task": "evidence.resume_thumbnails", "schedule": 300},
 }
 
+# --- Mediation dashboard (docs/dashboard.md) --------------------------------
+# Its figures are computed in the database and kept this long in the cache
+# (0: computed on every render); the page says when they were computed.
+MEDIATION_DASHBOARD_CACHE_SECONDS = env_int("MEDIATION_DASHBOARD_CACHE_SECONDS", 60, minimum=0)
+
 # --- Evidence (SPEC section 4; operator settings) ---------------------------
 EVIDENCE_MAX_BYTES = {
     "photo": env_int("EVIDENCE_MAX_PHOTO_BYTES", 10 * 1024 * 1024, minimum=1),

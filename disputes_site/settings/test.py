@@ -15,3 +15,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Each test process has a queue of its own on the shared Redis, so that two
 # runs at once (or a stray worker) never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.getpid()}"
+
+# Under pytest-xdist each worker process gets a cache database of its own:
+# tests clear the cache (allauth's rate-limit counters live there), and one
+# worker's clear must not wipe what a test in the other is counting on.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _XDIST_WORKER.startswith("gw"):  # noqa: F405
+    CACHES["default"]["LOCATION"] = redis_url_with_db(  # noqa: F405
+        REDIS_URL,  # noqa: F405
+        env_int("REDIS_CACHE_DB", 1, minimum=0) + int(_XDIST_WORKER[2:]),  # noqa: F405
+    )

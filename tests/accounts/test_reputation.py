@@ -42,3 +42,29 @@ def test_the_page_shows_the_advice_next_to_the_figures(buyer, seller, order):
     assert "Research and select reliable and reputable suppliers" in page
     assert seller.seller_profile.store_name in page
     assert "0 disputes on 1 orders" in page
+
+
+def test_the_sellers_page_shows_the_store_and_its_figures(buyer, seller):
+    from accounts.models import SellerProfile
+
+    SellerProfile.objects.update_or_create(
+        user=seller, defaults={"store_name": "Porto Ceramics", "country": "PT"}
+    )
+    orders = [full_order(buyer=buyer, seller=seller) for _ in range(2)]
+    services.dispute_submit(dispute=open_dispute(orders[0]), actor=buyer)
+    order_page = client_for(buyer).get(reverse("orders:detail", args=[orders[1].reference]))
+    # The store's name on the order page links to the seller's page.
+    url = reverse("seller_page", args=[seller.pk])
+    assert f'href="{url}"' in order_page.content.decode()
+    page = client_for(buyer).get(url).content.decode()
+    assert "Porto Ceramics" in page
+    assert "Portugal" in page
+    assert "50 % · 1 disputes on 2 orders" in page
+    assert "no resolved disputes" in page
+
+
+@pytest.mark.parametrize("who", ["buyer", "mediator"])
+def test_only_sellers_have_a_sellers_page(who, request, seller):
+    user = request.getfixturevalue(who)
+    assert client_for(seller).get(reverse("seller_page", args=[user.pk])).status_code == 404
+    assert client_for(None).get(reverse("seller_page", args=[seller.pk])).status_code == 302

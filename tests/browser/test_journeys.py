@@ -258,6 +258,19 @@ def test_journey_4_negotiation_agreed(browser, live_server, people):
     errors: list[str] = []
 
     b = signed_in(browser, live_server, buyer.email, errors)
+    # The buyer follows the bell to the dispute ...
+    b.get_by_test_id("bell").click()
+    expect(b.get_by_role("heading", name="Notifications")).to_be_visible()
+    expect(b.get_by_role("main")).to_contain_text("the seller rejected the claim")
+    shoot(b, "journey-4", "notifications")
+    b.get_by_role("button", name="Open").first.click()
+    # ... looks the seller up, and reads how to avoid disputes.
+    b.get_by_test_id("reputation").get_by_role("link").click()
+    expect(b.get_by_test_id("seller-figures")).to_contain_text("1 disputes on 1 orders")
+    shoot(b, "journey-4", "seller-page")
+    b.get_by_role("link", name="How to avoid disputes").first.click()
+    expect(b.get_by_role("heading", name="How to avoid disputes")).to_be_visible()
+    shoot(b, "journey-4", "how-to-avoid-disputes")
     b.goto(f"{live_server.url}/disputes/{dispute.reference}/")
     act(b, "request_refund")
     panel = b.locator("details[data-action=request_refund]")

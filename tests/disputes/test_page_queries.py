@@ -70,8 +70,8 @@ def test_dispute_page(who, request, buyer, seller):
         assert html.count('class="list-group-item d-flex justify-content-between"') == n
         counts.append(queries)
     # session, user, bell count, the dispute with order/parties/store/mediator,
-    # events, offers, evidence, messages
-    assert counts == [8, 8]
+    # events, offers, evidence, decisions (none here: nothing cited to prefetch), messages
+    assert counts == [9, 9]
 
 
 @pytest.mark.parametrize(

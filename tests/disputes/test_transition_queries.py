@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 BASE = 2 + 3  # savepoint, release; lock, update, event insert
 NOTIFY = 2  # preferences, notifications insert
 REFUND = 2  # SUM of the order's committed refunds, refund insert (the order is already locked)
+# A case arriving in review picks a mediator: the roster's active candidates (locked).
+# Nobody is on the roster here, so no load count and no assignment event follow.
+ASSIGN = 1
 
 CASES = [
     # (situation, transition, role, queries: what comes on top of BASE)
@@ -62,7 +65,7 @@ CASES = [
         "buyer",
         BASE + 2 + REFUND + NOTIFY,
     ),  # open offer, update it
-    ("negotiating_no_offer", "escalate", "buyer", BASE + 1 + NOTIFY),  # expire open offers
+    ("negotiating_no_offer", "escalate", "buyer", BASE + 1 + NOTIFY + ASSIGN),  # expire open offers
     ("under_review", "request_info", "mediator", BASE + NOTIFY),
     (
         "awaiting_info_from_buyer",
@@ -71,7 +74,7 @@ CASES = [
         BASE,
     ),  # nobody to notify: no mediator assigned yet
     ("under_review", "decide", "mediator", BASE + 2 + NOTIFY),  # refundable SUM, decision insert
-    ("resolved_appeal_window", "appeal", "buyer", BASE + 1 + NOTIFY),  # appeal insert
+    ("resolved_appeal_window", "appeal", "buyer", BASE + 1 + NOTIFY + ASSIGN),  # appeal insert
     (
         "appealed",
         "decide_appeal",
@@ -90,18 +93,18 @@ CASES = [
         "seller",
         BASE + 1 + REFUND + NOTIFY,
     ),  # return shipment update
-    ("resolved_return_receipt", "report_return_problem", "seller", BASE + 1 + NOTIFY),
+    ("resolved_return_receipt", "report_return_problem", "seller", BASE + 1 + NOTIFY + ASSIGN),
     ("resolved_replacement", "ship_replacement", "seller", BASE + NOTIFY),
     ("awaiting_seller", "cancel", "buyer", BASE + 1 + NOTIFY),  # expire open offers
-    ("awaiting_seller", "seller_silence", "system", BASE + NOTIFY),
+    ("awaiting_seller", "seller_silence", "system", BASE + NOTIFY + ASSIGN),
     (
         "negotiating_no_offer",
         "negotiation_timeout",
         "system",
-        BASE + 1 + NOTIFY,
+        BASE + 1 + NOTIFY + ASSIGN,
     ),  # expire open offers
     ("awaiting_info_from_buyer", "info_timeout", "system", BASE + NOTIFY),
-    ("under_review", "review_overdue", "system", BASE + NOTIFY),
+    ("under_review", "review_overdue", "system", BASE + NOTIFY + 1 + ASSIGN),  # the leads
     ("resolved_appeal_window", "finalize", "system", BASE + REFUND + NOTIFY),
     (
         "resolved_return_shipment",
@@ -109,7 +112,7 @@ CASES = [
         "system",
         BASE + 1 + NOTIFY,
     ),  # return shipment update
-    ("resolved_replacement", "replacement_timeout", "system", BASE + NOTIFY),
+    ("resolved_replacement", "replacement_timeout", "system", BASE + NOTIFY + ASSIGN),
     ("resolved_refunding", "complete", "system", BASE + NOTIFY),
 ]
 

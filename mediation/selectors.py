@@ -1,0 +1,196 @@
+"""Reads of the mediation pages, scoped to the viewer (ARCHITECTURE rule 7).
+
+Every page costs the same number of queries whatever the case holds: lists
+are fetched whole with their relations joined, never row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from accounts.models import User
+from disputes.choices import DisputeState, DisputeType
+from disputes.models import Appeal, Dispute, MediatorNote
+from disputes.workflow import is_senior
+
+QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)
+ASSIGNED_CHOICES = ("everyone", "me", "unassigned")
+
+
+def queue_states(user: User) -> tuple[str, ...]:
+    """Appeals are for senior mediators only (SPEC section 8)."""
+    if is_senior(user):
+        return (*QUEUE_STATES, DisputeState.APPEALED)
+    return QUEUE_STATES
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ""
+    type: str = ""
+    overdue: bool = False
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    older_than_days: int | None = None
+    assigned: str = "everyone"
+
+    @classmethod
+    def from_query(
+        cls, query: QueryDict, states: tuple[str, ...]
+    ) -> tuple[QueueFilters, dict[str, str]]:
+        """The filters in the address, and a message per field that was not understood."""
+        errors: dict[str, str] = {}
+
+        def amount(name: str) -> Decimal | None:
+            raw = query.get(name, "").strip()
+            if not raw:
+                return None
+            try:
+                value = Decimal(raw)
+            except InvalidOperation:
+                errors[name] = "Enter an amount such as 25.00."
+                return None
+            if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+                errors[name] = "Enter an amount of zero or more."
+                return None
+            return value
+
+        days: int | None = None
+        raw_days = query.get("older_than_days", "").strip()
+        if raw_days:
+            if raw_days.isdigit() and int(raw_days) <= 3650:
+                days = int(raw_days)
+            else:
+                errors["older_than_days"] = "Enter a number of days."
+        state = query.get("state", "")
+        dispute_type = query.get("type", "")
+        assigned = query.get("assigned", "everyone")
+        return (
+            cls(
+                state=state if state in states else "",
+                type=dispute_type if dispute_type in DisputeType.values else "",
+                overdue=query.get("overdue") == "1",
+                min_amount=amount("min_amount"),
+                max_amount=amount("max_amount"),
+                older_than_days=days,
+                assigned=assigned if assigned in ASSIGNED_CHOICES else "everyone",
+            ),
+            errors,
+        )
+
+
+def queue_base(user: User) -> QuerySet[Dispute]:
+    return Dispute.objects.filter(state__in=queue_states(user))
+
+
+def queue_filter(user: User, filters: QueueFilters) -> Q:
+    """The filters as one condition (applied to the rows and counted in the totals)."""
+    q = Q()
+    if filters.state:
+        q &= Q(state=filters.state)
+    if filters.type:
+        q &= Q(type=filters.type)
+    if filters.overdue:
+        q &= Q(is_overdue=True) | Q(deadline_at__lt=timezone.now())
+    if filters.min_amount is not None:
+        q &= Q(claimed_amount__gte=filters.min_amount)
+    if filters.max_amount is not None:
+        q &= Q(claimed_amount__lte=filters.max_amount)
+    if filters.older_than_days is not None:
+        q &= Q(submitted_at__lte=timezone.now() - timedelta(days=filters.older_than_days))
+    if filters.assigned == "me":
+        q &= Q(assigned_mediator=user)
+    elif filters.assigned == "unassigned":
+        q &= Q(assigned_mediator__isnull=True)
+    return q
+
+
+def queue_ids(user: User, filters: QueueFilters) -> QuerySet[Dispute, int]:
+    """The ids of the cases that match, most urgent first: what the paginator slices.
+
+    Ordered by (deadline_at, id), which the partial index
+    ``dispute_queue_deadline`` serves: a page is a range of that index, read
+    without touching the table or joining anything, however deep the page.
+    """
+    return (
+        queue_base(user)
+        .filter(queue_filter(user, filters))
+        .order_by("deadline_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def queue_rows(ids: list[int]) -> list[Dispute]:
+    """One page's cases with their order and mediator, in the page's order."""
+    rows = (
+        Dispute.objects.filter(pk__in=ids).select_related("order", "assigned_mediator").order_by()
+    )
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def queue_counts(user: User, filters: QueueFilters) -> dict[str, int]:
+    """How many cases each filter holds over the whole queue, and how many match the
+    current filters (the paginator's total): one pass over the open cases, instead
+    of a COUNT for the pages and another for the filters."""
+    now = timezone.now()
+    # COUNT(state), not COUNT(id): every column read is in dispute_queue_counts, so
+    # PostgreSQL answers from the index alone.
+    counts: dict[str, Any] = {
+        "everyone": Count("state"),
+        "matching": Count("state", filter=queue_filter(user, filters)),
+        "me": Count("state", filter=Q(assigned_mediator=user)),
+        "unassigned": Count("state", filter=Q(assigned_mediator__isnull=True)),
+        "overdue": Count("state", filter=Q(is_overdue=True) | Q(deadline_at__lt=now)),
+    }
+    for state in queue_states(user):
+        counts[f"state_{state}"] = Count("state", filter=Q(state=state))
+    for dispute_type in DisputeType.values:
+        counts[f"type_{dispute_type}"] = Count("state", filter=Q(type=dispute_type))
+    return queue_base(user).aggregate(**counts)
+
+
+def case_for_mediator(user: User, reference: str) -> Dispute:
+    """A case for the mediator's case view; 404 for anyone but a mediator, and for
+    cases the platform is not (or no longer) handling that were never theirs."""
+    from disputes.selectors import disputes_visible_to
+
+    if not user.is_authenticated or not user.is_mediator:
+        raise Http404("No such case.")
+    try:
+        return (
+            disputes_visible_to(user)
+            .select_related(
+                "order",
+                "order__payment",
+                "order__shipment",
+                "buyer",
+                "seller",
+                "seller__seller_profile",
+                "assigned_mediator",
+                "decided_by",
+            )
+            .get(reference=reference)
+        )
+    except Dispute.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+def notes_for(dispute: Dispute) -> QuerySet[MediatorNote]:
+    return MediatorNote.objects.filter(dispute=dispute).select_related("author").order_by("id")
+
+
+def appeals_for(dispute: Dispute) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(dispute=dispute).select_related("appellant").order_by("id")
+
+
+def mediators_for_reassignment() -> QuerySet[User]:
+    """Who a lead may hand a case to: active mediators (the service checks recusal)."""
+    return User.objects.filter(is_active=True, role="mediator").order_by("name", "email")

@@ -1,0 +1,365 @@
+"""The mediation pages: the queue, the case view, and reassignment by leads.
+
+Transitions go through the disputes services (the same forms as the dispute
+page); taking and reassigning through ``mediation.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from disputes.choices import DisputeState, DisputeType, Party, Visibility
+from disputes.errors import DisputeError, NotYours, TransitionRefused
+from disputes.forms import ACTION_FORMS, CONFIRMATIONS, CitesEvidence, MessageForm
+from disputes.models import Dispute
+from disputes.selectors import (
+    cited_for_viewer,
+    decisions_for,
+    messages_for,
+    offers_for,
+    timeline_for,
+)
+from disputes.services import SERVICES, message_post, note_add
+from disputes.workflow import allowed_actions, deadline_sentence
+from evidence.selectors import evidence_for
+from mediation import selectors
+from mediation.forms import NoteForm, ReassignForm
+from mediation.services import case_reassign, case_take
+
+# The transitions a mediator takes from the case view.
+CASE_ACTIONS = ("request_info", "decide", "decide_appeal")
+PAGE_SIZE = 25
+
+
+def _mediator(request: HttpRequest) -> User:
+    """The signed-in mediator; anyone else is refused (403: the page exists, not for them)."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_mediator:
+        raise PermissionDenied(_("The mediation pages are for mediators."))
+    return user
+
+
+def _may_work(dispute: Dispute, user: User) -> bool:
+    """The case's own mediator works it; an unassigned case waits to be taken."""
+    return dispute.assigned_mediator_id == user.pk
+
+
+@login_required
+def queue_view(request: HttpRequest) -> HttpResponse:
+    """Cases under review and awaiting information (and appeals, for seniors), most
+    urgent first, with filters and their counts."""
+    user = _mediator(request)
+    states = selectors.queue_states(user)
+    filters, errors = selectors.QueueFilters.from_query(request.GET, states)
+    counts = selectors.queue_counts(user, filters)
+    paginator = Paginator(selectors.queue_ids(user, filters), PAGE_SIZE)
+    # The total comes with the counts per filter (one pass over the open cases).
+    paginator.count = counts["matching"]
+    page = paginator.get_page(request.GET.get("page"))
+    cases = selectors.queue_rows(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    now = timezone.now()
+    return render(
+        request,
+        "mediation/queue.html",
+        {
+            "page": page,
+            "rows": [
+                {
+                    "dispute": d,
+                    "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
+                    "mine": d.assigned_mediator_id == user.pk,
+                }
+                for d in cases
+            ],
+            "filters": filters,
+            "errors": errors,
+            "counts": counts,
+            "states": [(s, DisputeState(s).label, counts[f"state_{s}"]) for s in states],
+            "types": [(t, label, counts[f"type_{t}"]) for t, label in DisputeType.choices],
+            "assigned_choices": [
+                ("everyone", _("Everyone"), counts["everyone"]),
+                ("me", _("Assigned to me"), counts["me"]),
+                ("unassigned", _("Unassigned"), counts["unassigned"]),
+            ],
+            "query": query.urlencode(),
+            "raw": request.GET,
+        },
+    )
+
+
+def _case_context(
+    request: HttpRequest, dispute: Dispute, bound: dict[str, forms.Form] | None = None
+) -> dict[str, Any]:
+    """Everything the case view shows; ``bound`` holds a form that failed."""
+    user: User = request.user  # type: ignore[assignment]
+    bound = bound or {}
+    items = list(evidence_for(user, dispute))
+    events = list(timeline_for(user, dispute))
+    thread = list(messages_for(user, dispute))
+    notes = list(selectors.notes_for(dispute))
+    by_side: dict[str, list[Any]] = {"buyer": [], "seller": [], "mediator": []}
+    for item in items:
+        by_side.get(item.uploader_role, by_side["mediator"]).append(item)
+    works_it = _may_work(dispute, user)
+    actions = []
+    for name in allowed_actions(dispute, user) if works_it else []:
+        if name not in CASE_ACTIONS:
+            continue
+        form_class, label = ACTION_FORMS[name]
+        form = bound.get(name) or form_class(prefix=name)
+        if isinstance(form, CitesEvidence):
+            form.cite_from(items)
+        actions.append({"name": name, "label": label, "form": form, "open": name in bound})
+    note_bodies = {note.pk: note for note in notes}
+    message_bodies = {message.pk: message for message in thread}
+    return {
+        "dispute": dispute,
+        "order": dispute.order,
+        "payment": getattr(dispute.order, "payment", None),
+        "shipment": getattr(dispute.order, "shipment", None),
+        "deadline_rule": deadline_sentence(dispute),
+        "statements": _statements(dispute, events),
+        "evidence_sides": [
+            (_("Buyer"), by_side["buyer"]),
+            (_("Seller"), by_side["seller"]),
+            (_("Mediator"), by_side["mediator"]),
+        ],
+        "items": items,
+        "timeline": [
+            {
+                "event": event,
+                "note": note_bodies.get(event.details.get("note"))
+                if event.kind == "note"
+                else None,
+                "message": message_bodies.get(event.details.get("message"))
+                if event.kind == "message"
+                else None,
+            }
+            for event in events
+        ],
+        "offers": list(offers_for(dispute)),
+        "appeals": list(selectors.appeals_for(dispute)),
+        "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
+        "actions": actions,
+        "works_it": works_it,
+        "may_take": dispute.assigned_mediator_id is None
+        and dispute.state in selectors.queue_states(user),
+        "is_lead": user.is_mediation_lead,
+        "note_form": bound.get("note") or NoteForm(prefix="note"),
+        "message_form": bound.get("message") or MessageForm(prefix="message"),
+        "open_case": dispute.state in selectors.queue_states(user)
+        or dispute.state == DisputeState.APPEALED,
+    }
+
+
+# What each party said, and where: the claim, and the texts of their transitions.
+STATEMENT_KEYS = ("note", "justification", "explanation", "answer")
+
+
+def _statements(dispute: Dispute, events: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Both parties' statements side by side, from the timeline (no extra query)."""
+    sides: dict[str, list[dict[str, Any]]] = {
+        Party.BUYER: [
+            {
+                "when": dispute.submitted_at or dispute.created_at,
+                "what": _("The claim"),
+                "text": dispute.description,
+            }
+        ],
+        Party.SELLER: [],
+    }
+    for event in events:
+        if event.actor_role not in sides or event.kind == "message":
+            continue
+        for key in STATEMENT_KEYS:
+            text = event.details.get(key)
+            if text:
+                sides[event.actor_role].append(
+                    {"when": event.created_at, "what": event.kind, "text": text}
+                )
+    return sides
+
+
+def _case(request: HttpRequest, reference: str) -> Dispute:
+    _mediator_or_404(request)
+    return selectors.case_for_mediator(request.user, reference)  # type: ignore[arg-type]
+
+
+def _mediator_or_404(request: HttpRequest) -> None:
+    # Case pages answer 404 to anyone but a mediator: references cannot be probed.
+    if not getattr(request.user, "is_mediator", False):
+        raise Http404("No such case.")
+
+
+@login_required
+def case_view(request: HttpRequest, reference: str) -> HttpResponse:
+    dispute = _case(request, reference)
+    return render(request, "mediation/case.html", _case_context(request, dispute))
+
+
+def _back(dispute: Dispute, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("mediation:case", args=[dispute.reference]) + anchor)
+
+
+@login_required
+@require_POST
+def take_view(request: HttpRequest, reference: str) -> HttpResponse:
+    dispute = _case(request, reference)
+    try:
+        case_take(dispute=dispute, actor=request.user)  # type: ignore[arg-type]
+    except DisputeError as exc:
+        messages.error(request, exc.message)
+        if request.POST.get("next") == "queue":
+            return redirect("mediation:queue")
+    else:
+        messages.success(request, _("The case is yours now."))
+    return _back(dispute)
+
+
+@login_required
+@require_POST
+def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """request_info, decide, decide_appeal through their services; errors go back next
+    to the fields."""
+    user: User = request.user  # type: ignore[assignment]
+    dispute = _case(request, reference)
+    if name not in CASE_ACTIONS:
+        raise Http404("No such action.")
+    if not _may_work(dispute, user):
+        # Another mediator's case, or one nobody has taken yet (the page offers no
+        # form then): take it first, or ask a lead to reassign it.
+        raise PermissionDenied(_("Take the case before you act on it."))
+    form_class, label = ACTION_FORMS[name]
+    form = form_class(request.POST, prefix=name)
+    if isinstance(form, CitesEvidence):
+        form.cite_from(evidence_for(user, dispute))
+    if form.is_valid():
+        arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
+        if name == "decide_appeal" and not arguments.get("outcome"):
+            arguments["outcome"] = None
+        try:
+            service: Any = SERVICES[name]
+            service(dispute=dispute, actor=user, **arguments)
+        except (TransitionRefused, NotYours) as exc:
+            messages.error(request, exc.message)
+            return _back(dispute)
+        except DisputeError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": label})
+            return _back(dispute)
+    dispute = _case(request, reference)
+    return render(
+        request, "mediation/case.html", _case_context(request, dispute, {name: form}), status=400
+    )
+
+
+@login_required
+@require_POST
+def note_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """A private note: any mediator who can open the case may leave one."""
+    user: User = request.user  # type: ignore[assignment]
+    dispute = _case(request, reference)
+    form = NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        try:
+            note_add(dispute=dispute, actor=user, body=form.cleaned_data["body"])
+        except DisputeError as exc:
+            form.add_error("body", exc.message)
+        else:
+            messages.success(request, _("Note saved; the parties do not see it."))
+            return _back(dispute, "#timeline")
+    return render(
+        request, "mediation/case.html", _case_context(request, dispute, {"note": form}), status=400
+    )
+
+
+@login_required
+@require_POST
+def message_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """A message to both parties or to one: only from the case's own mediator."""
+    user: User = request.user  # type: ignore[assignment]
+    dispute = _case(request, reference)
+    if not _may_work(dispute, user):
+        raise PermissionDenied(_("Only the mediator of this case writes to its parties."))
+    form = MessageForm(request.POST, prefix="message")
+    if form.is_valid():
+        try:
+            message_post(
+                dispute=dispute,
+                actor=user,
+                body=form.cleaned_data["body"],
+                visibility=form.cleaned_data.get("visibility") or Visibility.ALL,
+            )
+        except DisputeError as exc:
+            form.add_error("body" if exc.field in (None, "body") else None, exc.message)
+        else:
+            messages.success(request, _("Message sent."))
+            return _back(dispute, "#messages")
+    return render(
+        request,
+        "mediation/case.html",
+        _case_context(request, dispute, {"message": form}),
+        status=400,
+    )
+
+
+@login_required
+def reassign_view(request: HttpRequest) -> HttpResponse:
+    """Leads hand one or more cases (``?cases=DSP-…,DSP-…``) to another mediator."""
+    user = _mediator_or_superuser(request)
+    if not user.is_mediation_lead:
+        raise PermissionDenied(_("Only mediation leads reassign cases."))
+    source = request.POST if request.method == "POST" else request.GET
+    form = ReassignForm(
+        source if request.method == "POST" else None, initial={"cases": source.get("cases", "")}
+    )
+    references = [r for r in (p.strip() for p in source.get("cases", "").split(",")) if r][:100]
+    cases = list(
+        Dispute.objects.filter(reference__in=references)
+        .select_related("assigned_mediator")
+        .order_by("deadline_at", "id")
+    )
+    if request.method == "POST" and form.is_valid():
+        moved, refused = 0, []
+        for dispute in cases:
+            try:
+                case_reassign(dispute=dispute, actor=user, mediator=form.cleaned_data["mediator"])
+                moved += 1
+            except DisputeError as exc:
+                refused.append(f"{dispute.reference}: {exc.message}")
+        if not refused:
+            messages.success(request, _("%(n)s cases reassigned.") % {"n": moved})
+            return redirect("mediation:queue")
+        for line in refused:
+            form.add_error("mediator", line)
+    if request.method == "POST" and not cases:
+        form.add_error(None, _("Choose at least one case."))
+    return render(
+        request,
+        "mediation/reassign.html",
+        {"form": form, "cases": cases},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _mediator_or_superuser(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.is_mediator or user.is_superuser):
+        raise PermissionDenied(_("The mediation pages are for mediators."))
+    return user
