@@ -45,6 +45,7 @@ from disputes.models import (
 )
 from disputes.workflow import RULES, next_reminder_at
 from evidence.models import Evidence
+from mediation.models import MediatorProfile
 from orders.models import Order, OrderItem, Payment, Shipment
 
 # Each buyer has this many disputes, whatever the size: a buyer's list is the
@@ -244,6 +245,7 @@ def _copy_all(plan: Plan, rng: random.Random, now: datetime) -> dict[str, int]:
     rows: dict[str, int] = {}
     rows["users"] = _copy(User, _USER_COLUMNS, _users(plan, now))
     rows["seller profiles"] = _copy(SellerProfile, _PROFILE_COLUMNS, _profiles(plan, now))
+    rows["mediator roster"] = _copy(MediatorProfile, _ROSTER_COLUMNS, _roster(plan, now))
     facts = _order_facts(plan, rng, now)
     rows["orders"] = _copy(Order, _ORDER_COLUMNS, _orders(facts, now))
     rows["order items"] = _copy(OrderItem, _ITEM_COLUMNS, _items(facts))
@@ -433,6 +435,17 @@ _COUNTRIES = ("DE", "FR", "US", "CN", "IT", "PL", "NL", "ES")
 def _profiles(plan: Plan, now: datetime) -> Iterator[tuple[Any, ...]]:
     for i in range(plan.sellers):
         yield (plan.seller_id(i), f"Store {i}", _COUNTRIES[i % len(_COUNTRIES)], now)
+
+
+_ROSTER_COLUMNS = ("user_id", "active", "capacity", "created_at")
+
+
+def _roster(plan: Plan, now: datetime) -> Iterator[tuple[Any, ...]]:
+    # Capacity above the open cases each mediator is seeded with (about 1 in 10
+    # disputes is open and assigned), so the roster is consistent with them.
+    capacity = max(30, 2 * DISPUTES_PER_MEDIATOR // 10)
+    for i in range(plan.mediators):
+        yield (plan.mediator_id(i), True, capacity, now)
 
 
 _ORDER_COLUMNS = [
