@@ -47,7 +47,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts orders disputes evidence mediation disputes_site bench
+	$(VENV)/bin/mypy accounts orders disputes evidence mediation integrations disputes_site bench
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .

@@ -95,6 +95,9 @@ def notify(
 
     Two queries: the recipients' email preferences, and one insert.
     """
+    if event.visibility in (Visibility.ALL, Visibility.SELLER):
+        # Sellers' webhooks (integrations app): fanned out by a task after commit.
+        transaction.on_commit(lambda: _enqueue_webhooks(event.pk))
     if recipients is None:
         recipients = concerned(dispute, event.visibility)
     people = sorted(set(recipients) - {event.actor_id})
@@ -127,6 +130,12 @@ def notify(
     if to_email:
         transaction.on_commit(lambda: _enqueue_emails(to_email))
     return notifications
+
+
+def _enqueue_webhooks(event_id: int) -> None:
+    from integrations.webhooks import on_event
+
+    on_event(event_id)
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:

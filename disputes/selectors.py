@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
@@ -15,7 +15,8 @@ PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, Disput
 
 def disputes_visible_to(user: User) -> QuerySet[Dispute]:
     """A buyer's own disputes, a seller's disputes on their sales (never drafts),
-    a mediator's platform cases and the cases assigned to them or decided by them."""
+    a mediator's platform cases and the cases assigned to them or decided by them
+    (an appeal decision included)."""
     if not user.is_authenticated:
         return Dispute.objects.none()
     if user.role == Role.BUYER:
@@ -24,8 +25,13 @@ def disputes_visible_to(user: User) -> QuerySet[Dispute]:
         # A draft is the buyer's until submitted (SPEC section 3).
         return Dispute.objects.filter(seller=user).exclude(state=DisputeState.DRAFT)
     if user.role == Role.MEDIATOR:
+        # Whoever decided (the case or its appeal) keeps reading it after it ends.
+        decided = Decision.objects.filter(dispute=OuterRef("pk"), mediator=user)
         return Dispute.objects.filter(
-            Q(state__in=PLATFORM_STATES) | Q(assigned_mediator=user) | Q(decided_by=user)
+            Q(state__in=PLATFORM_STATES)
+            | Q(assigned_mediator=user)
+            | Q(decided_by=user)
+            | Exists(decided)
         )
     return Dispute.objects.none()
 

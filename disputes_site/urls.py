@@ -20,6 +20,9 @@ urlpatterns = [
     path("notifications/", include("disputes.notification_urls")),
     path("mediation/", include("mediation.urls")),
     path("admin/", admin.site.urls),
+    # REST API v1, its schema and docs (integrations app).
+    path("api/", include("integrations.api.urls")),
+    path("account/", include("integrations.urls")),
 ]
 
 if settings.BENCH_MODE:

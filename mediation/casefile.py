@@ -123,6 +123,7 @@ def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportS
     decisions = list(
         Decision.objects.filter(dispute_id=locked.pk, created_at__lte=until)
         .select_related("mediator")
+        .prefetch_related("evidence")
         .order_by("id")
     )
     appeals = list(
@@ -254,6 +255,11 @@ def decisions_entry(decisions: list[Decision], appeals: list[Appeal]) -> dict[st
                 "reason_code": d.reason_code,
                 "rules_applied": d.rules_applied,
                 "rationale": d.rationale,
+                # The evidence the decision relied on, by id and hash (as in the manifest).
+                "evidence_relied_on": [
+                    {"id": e.pk, "sha256": e.sha256}
+                    for e in sorted(d.evidence.all(), key=lambda e: e.pk)
+                ],
                 "created_at": _iso(d.created_at),
             }
             for d in decisions

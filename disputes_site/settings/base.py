@@ -56,6 +56,12 @@ INSTALLED_APPS = [
     "disputes",
     "evidence",
     "mediation",
+    # REST API v1 (SPEC section 9): tokens, idempotency keys, webhooks.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -338,6 +344,77 @@ EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000, minimum=1)
 EVIDENCE_THUMBNAIL_SIZE = env_int("EVIDENCE_THUMBNAIL_SIZE", 480, minimum=32)
 # Uploads above this size go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- REST API v1 (SPEC section 9) --------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: an anonymous call answers 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.api.throttling.AnonThrottle",
+        "integrations.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "token_login": env_str("API_THROTTLE_TOKEN_LOGIN", "10/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Disputes API",
+    "DESCRIPTION": (
+        "Orders, disputes, evidence, messages, timeline and notifications (SPEC section 9). "
+        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/token/`, "
+        "or the session. Errors are JSON with `code`, `detail` and, for bad input, `errors`. "
+        "POSTs accept an `Idempotency-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the sidecar package: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "disputes.choices.Outcome",
+        "RequestedOutcomeEnum": "disputes.choices.REQUESTED_OUTCOMES",
+        "OfferStatusEnum": "disputes.choices.OfferStatus",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "DeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        "PartyEnum": "disputes.choices.Party",
+    },
+}
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
+# A repeat waits this long for the first request's answer, then answers 409.
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
+# A key still "in progress" after this long was left by a process that died.
+IDEMPOTENCY_STALE_SECONDS = env_int("IDEMPOTENCY_STALE_SECONDS", 120, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Seconds before each retry of a failed delivery (then it is marked failed).
+WEBHOOK_RETRY_DELAYS = env_int_list(
+    "WEBHOOK_RETRY_DELAYS", [30, 120, 600, 3600, 14400], minimum=0, maximum=86400
+)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# Receivers on loopback or private networks (tests, the demo); never in production.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
+CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "integrations.sweep_webhooks", "schedule": 60}
+CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
+    "task": "integrations.purge_idempotency_keys",
+    "schedule": 3600,
+}
 
 # --- Benchmarks (make bench; docs/benchmarks.md) ------------------------------
 # Off everywhere but the benchmark: mounts the framework floor view at

@@ -16,6 +16,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # runs at once (or a stray worker) never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.getpid()}"
 
+# Webhook receivers in the tests listen on 127.0.0.1 over plain http.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+
 # Under pytest-xdist each worker process gets a cache database of its own:
 # tests clear the cache (allauth's rate-limit counters live there), and one
 # worker's clear must not wipe what a test in the other is counting on.

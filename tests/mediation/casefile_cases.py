@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from disputes import services
 from disputes.models import Dispute
+from evidence.models import Evidence
 from evidence.services import evidence_add, evidence_hide
 from tests.conftest import open_dispute
 from tests.evidence.conftest import upload
@@ -39,5 +40,7 @@ def work_case(order, *, buyer, seller, mediator, decide: bool = True) -> Dispute
             reason_code="shared_fault",
             rationale="Packing was thin and the carrier was rough.",
             rules_applied="Quality claims, section 3.",
+            # The decision relies on the first item (the buyer's photo).
+            evidence_ids=[Evidence.objects.filter(dispute=d).order_by("pk").first().pk],
         )
     return Dispute.objects.get(pk=d.pk)

@@ -119,6 +119,8 @@ def test_the_exported_archive_holds_the_whole_case_and_verifies(worked_case, med
     assert [(d["outcome"], d["refund_amount"], d["reason_code"]) for d in decisions] == [
         ("partial_refund", "40.00", "shared_fault")
     ]
+    first = Evidence.objects.filter(dispute=dispute).order_by("pk").first()
+    assert decisions[0]["evidence_relied_on"] == [{"id": first.pk, "sha256": first.sha256}]
     page = files["timeline.html"].decode()
     assert "Packing was thin and the carrier was rough." in page
     assert dispute.chain_head in page

@@ -1,0 +1,66 @@
+"""The base of every API view: errors, idempotent POSTs, the viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from integrations import idempotency
+from integrations.api.errors import error_body
+
+
+class ApiView(generics.GenericAPIView):
+    """Wraps POST handlers in the ``Idempotency-Key`` protocol.
+
+    The key is claimed after authentication, throttling and permissions
+    (``initial``) and its answer stored when the response is final, errors
+    included, so a repeat sees exactly what the first request saw.
+    """
+
+    _claim: Any = None
+
+    @property
+    def viewer(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """DRF's ``initial`` with the throttles before the permission check, so that
+        anonymous floods get 429 and not an endless stream of 401s."""
+        self._claim = None
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        renderer, media_type = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = renderer, media_type
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        if request.method == "POST":
+            self._claim = idempotency.begin(request)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, idempotency.Replay):
+            response = Response(exc.body, status=exc.status)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        if isinstance(exc, idempotency.IdempotencyRefused):
+            return Response(error_body(exc.code, exc.detail), status=exc.status)
+        try:
+            return super().handle_exception(exc)
+        except BaseException:
+            # A crash (a 500): free the key so that a retry runs again.
+            claim, self._claim = self._claim, None
+            if claim is not None:
+                idempotency.finish(claim, 500, None)
+            raise
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        claim, self._claim = self._claim, None
+        if claim is not None:
+            idempotency.finish(claim, response.status_code, getattr(response, "data", None))
+        return super().finalize_response(request, response, *args, **kwargs)
