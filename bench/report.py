@@ -127,7 +127,7 @@ def table(figures: Figures, size: int) -> str:
             misses.append(f"{sw.due - sw.transitions} of {sw.due} not cleared")
         lines.append(
             [
-                f"Deadline sweep, {sw.due:,} due ({sw.due / size:.0%})",
+                f"Deadline sweep, {sw.due:,} due ({sw.due / size:.1%})",
                 f"{sw.seconds:.2f} s to clear",
                 "-",
                 f"{sw.per_second:.0f} transitions/s, {sw.events:,} events",

@@ -19,7 +19,7 @@ ROWS = [
     "Buyer's list",
     "POST make_offer",
     "POST evidence, 2 MB JPEG (page), 1 client",
-    "Deadline sweep, 2 due",
+    "Deadline sweep, 2 due (1.0%)",
     "Sweep probe",
     "Notification drain, 20 emails, 1 worker process",
     "Notification drain, 20 emails, 2 worker processes",
