@@ -38,11 +38,14 @@ demo: install
 	trap 'kill $$sweeper 2>/dev/null' EXIT INT TERM; \
 	$(DEMO) runserver $(HOST):$(PORT)
 
-# Tests run on PostgreSQL and Redis (defaults: the local services).
+# Tests run on PostgreSQL and Redis (defaults: the local services), one
+# pytest-xdist worker per core, a test file at a time per worker (each worker
+# has its own test database, Celery queue and cache database).
+TEST_WORKERS ?= auto
 test: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/disputes} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -76,7 +76,8 @@ def seed_accounts() -> dict[str, User]:
             defaults={
                 "name": spec.name,
                 "role": spec.role,
-                "is_staff": spec.superuser,
+                # Leads run the roster in the admin; only superusers see the rest of it.
+                "is_staff": spec.superuser or spec.lead,
                 "is_superuser": spec.superuser,
             },
         )

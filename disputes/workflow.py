@@ -606,7 +606,11 @@ def deadline_sentence(dispute: Dispute) -> str:
     if rule.key == "seller_response" and settings.SELLER_SILENCE_POLICY == "grant_claim":
         then = "then the buyer's claim is granted"
     party = dispute.info_requested_from or "party"
-    return _(rule.who_has).format(days=rule.days, party=party) + "; " + _(then) + "."
+    days = rule.days
+    if dispute.deadline_at and dispute.deadline_started_at:
+        # A mediator may set their own time to answer: say the wait as it is.
+        days = round((dispute.deadline_at - dispute.deadline_started_at) / timedelta(days=1))
+    return _(rule.who_has).format(days=days, party=party) + "; " + _(then) + "."
 
 
 def deadline_for(

@@ -22,8 +22,15 @@ def _fresh_cache():
 def _celery_inline(request):
     """Tasks run inline, unless a test is marked ``real_worker`` (those start a
     worker on Redis and must see their tasks go through the broker)."""
+    from celery._state import _set_task_join_will_block
+
     from disputes_site.celery import app
 
+    # Building a worker (the ``worker`` fixture's) marks the whole process as
+    # "inside a worker", after which result.get() refuses to block; a test
+    # that waits on a result from the test thread must not inherit that mark
+    # from an earlier test in the same process (seen under pytest-xdist).
+    _set_task_join_will_block(False)
     if request.node.get_closest_marker("real_worker"):
         yield
         return

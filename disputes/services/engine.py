@@ -189,7 +189,8 @@ def _assignment(
             return None
     elif target in REVIEW_STATES and from_state not in PLATFORM_PHASE:
         chosen = choose_mediator(locked, appeal=target == DisputeState.APPEALED)
-        if chosen is None and current is None:
+        if chosen == current:
+            # Back to the mediator who already has it (or still nobody): nothing moves.
             return None
     else:
         return None

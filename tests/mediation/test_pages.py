@@ -300,6 +300,8 @@ def test_request_info_with_a_deadline_of_the_mediators_choosing(people, mediator
     assert (d.deadline_at - d.deadline_started_at).days == 2
     seller_page = client_for(seller).get(reverse("disputes:detail", args=[case.reference]))
     assert "provide_info" in seller_page.content.decode()
+    # The seller reads the time the mediator gave, not the usual five days.
+    assert "The seller has 2 days to answer the mediator" in seller_page.content.decode()
 
 
 def test_notes_stay_private_and_messages_reach_one_party(people, mediator, buyer, seller):
@@ -339,4 +341,15 @@ def test_a_lead_cannot_hand_a_case_to_one_of_its_parties(people):
     )
     assert response.status_code == 400
     assert "A party to the case cannot mediate it." in response.content.decode()
+    assert Dispute.objects.get(pk=case.pk).assigned_mediator_id == people["mediator"].pk
+
+
+def test_taking_a_case_someone_took_first_says_so_in_the_queue(people):
+    case = people["case"]  # Mia's already
+    client = client_for(people["other mediator"])
+    response = client.post(
+        reverse("mediation:take", args=[case.reference]), {"next": "queue"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("mediation:queue")
+    assert "Someone else has taken this case; a lead can reassign it." in response.content.decode()
     assert Dispute.objects.get(pk=case.pk).assigned_mediator_id == people["mediator"].pk
