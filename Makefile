@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint fmt install migrate clean
+.PHONY: demo test lint fmt install migrate clean bench
 
 $(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)." >&2; exit 1; }
@@ -50,7 +50,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts orders disputes evidence mediation integrations disputes_site
+	$(VENV)/bin/mypy accounts orders disputes evidence mediation integrations disputes_site bench
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
@@ -58,3 +58,10 @@ fmt: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (docs/benchmarks.md): SIZE disputes (default 100 000) on their own
+# database and Redis databases (BENCH_DATABASE_URL, BENCH_REDIS_URL), production
+# settings under gunicorn; prints the table and writes it to docs/benchmarks.md.
+SIZE ?= 100000
+bench: install
+	$(PY) -m bench --size $(SIZE) $(BENCH_ARGS)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -23,3 +24,9 @@ urlpatterns = [
     path("api/", include("integrations.api.urls")),
     path("account/", include("integrations.urls")),
 ]
+
+if settings.BENCH_MODE:
+    # The benchmark's framework floor (docs/benchmarks.md); never on otherwise.
+    from bench.views import floor
+
+    urlpatterns.append(path("bench/floor/", floor))

@@ -26,27 +26,36 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def thumbnail(runs: int = 21) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disputes_site.settings.local")
-    import django
-
-    django.setup()
+def photo_jpeg(size: tuple[int, int] = (4000, 3000), quality: int = 90) -> bytes:
+    """A JPEG with detail and noise like a real photo (a flat picture would compress to nothing)."""
     from PIL import Image
 
-    from evidence.images import thumbnail_jpeg
-
-    # Detail and noise like a real photo (a flat picture would compress to nothing).
-    size = (4000, 3000)
     mandel = Image.effect_mandelbrot(size, (-2.0, -1.2, 1.0, 1.2), 100)
     image = Image.merge("RGB", [Image.effect_noise(size, 40), mandel, Image.effect_noise(size, 25)])
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    data = out.getvalue()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def thumbnail_times(data: bytes, runs: int) -> list[float]:
+    """Milliseconds per thumbnail of ``data`` (Django must be set up), ``runs`` times."""
+    from evidence.images import thumbnail_jpeg
+
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         thumbnail_jpeg(io.BytesIO(data), 480)
         times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def thumbnail(runs: int = 21) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disputes_site.settings.local")
+    import django
+
+    django.setup()
+    data = photo_jpeg()
+    times = thumbnail_times(data, runs)
     print(
         f"thumbnail of a 4000x3000 JPEG ({len(data) / 1e6:.1f} MB), {runs} runs: "
         f"median {statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms"

@@ -41,6 +41,11 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> SweepResult:
 def _sweep_column(
     column: str, now: datetime, batch: int, result: SweepResult, step: object
 ) -> None:
+    # The usual case, beat every minute with nothing due: one read on the
+    # column's partial index and no transaction (three round trips fewer; the
+    # probe's budget is 5 ms, docs/benchmarks.md).
+    if not Dispute.objects.filter(**{f"{column}__lte": now}).exists():
+        return
     failed: set[int] = set()
     while True:
         with transaction.atomic():

@@ -415,3 +415,10 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "task": "integrations.purge_idempotency_keys",
     "schedule": 3600,
 }
+
+# --- Benchmarks (make bench; docs/benchmarks.md) ------------------------------
+# Off everywhere but the benchmark: mounts the framework floor view at
+# /bench/floor/ and answers every request with its query count in X-Bench-Queries.
+BENCH_MODE = env_bool("BENCH_MODE", False)
+if BENCH_MODE:
+    MIDDLEWARE = ["bench.middleware.query_count", *MIDDLEWARE]

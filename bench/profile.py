@@ -1,0 +1,50 @@
+"""Where a row's time goes: its requests run in this process under pyinstrument."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.test import Client
+
+from bench.actors import prepare
+
+
+def profile_row(key: str, requests: int) -> None:
+    from pyinstrument import Profiler
+
+    actors = prepare()
+    # The same settings and middleware as the server, minus the socket.
+    client = Client(headers={"X-Forwarded-Proto": "https"}, HTTP_HOST="127.0.0.1")
+    paths = {
+        "page_detail": lambda i: (
+            f"/disputes/{actors.cases[i % len(actors.cases)].reference}/",
+            actors.cases[i % len(actors.cases)].cookie,
+        ),
+        "page_list": lambda i: ("/disputes/", actors.buyer_cookies[i % len(actors.buyer_cookies)]),
+        "queue": lambda i: ("/mediation/", actors.mediator_cookie),
+        "api_detail": lambda i: (
+            f"/api/v1/disputes/{actors.api_cases[i % len(actors.api_cases)].pk}/",
+            actors.api_cases[i % len(actors.api_cases)].cookie,
+        ),
+    }
+    if key not in paths:
+        raise SystemExit(f"--profile takes one of {', '.join(paths)}")
+    for i in range(20):  # warm-up: URLconf, templates, connections
+        _get(client, *paths[key](i))
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for i in range(requests):
+        _get(client, *paths[key](i))
+    profiler.stop()
+    sys.stdout.write(
+        profiler.output_text(
+            unicode=False, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))
+        )
+    )
+
+
+def _get(client: Client, path: str, cookie: str) -> None:
+    response = client.get(path, headers={"Cookie": cookie})
+    if response.status_code != 200:
+        raise SystemExit(f"GET {path}: HTTP {response.status_code}")
