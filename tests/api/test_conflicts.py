@@ -117,8 +117,6 @@ def test_fifty_concurrent_conflicting_transitions_give_one_success_and_49_confli
     assert dispute.state == winner["state"]
     # One transition event of the racers: the losers wrote nothing. (An accepted
     # claim is then paid by the refund task, which adds its own events.)
-    raced = DisputeEvent.objects.filter(
-        dispute=dispute, kind__in=("accept_claim", "cancel")
-    )
+    raced = DisputeEvent.objects.filter(dispute=dispute, kind__in=("accept_claim", "cancel"))
     assert raced.count() == 1
     assert Offer.objects.filter(dispute=dispute).count() == 0
