@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +14,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.reputation import seller_reputation
 from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
-from disputes.errors import DisputeError, NotYours, TransitionRefused
-from disputes.forms import ACTION_FORMS, CONFIRMATIONS, CitesEvidence, MessageForm
+from disputes.errors import DisputeError
+from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
+from disputes.page_actions import take_action
 from disputes.selectors import (
     cited_for_viewer,
     decisions_for,
@@ -29,7 +28,7 @@ from disputes.selectors import (
     offers_for,
     timeline_for,
 )
-from disputes.services import SERVICES, message_post
+from disputes.services import message_post
 from disputes.workflow import allowed_actions, deadline_sentence, waiting_on, your_move_q
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
@@ -157,30 +156,9 @@ def dispute_action_view(request: HttpRequest, reference: str, name: str) -> Http
     dispute = dispute_for_user(user, reference)
     if name not in ACTION_FORMS:
         raise Http404("No such action.")
-    form_class, label = ACTION_FORMS[name]
-    form = form_class(request.POST, prefix=name)
-    if isinstance(form, CitesEvidence):
-        form.cite_from(evidence_for(user, dispute))
-    if form.is_valid():
-        arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
-        if name == "decide_appeal" and not arguments.get("outcome"):
-            arguments["outcome"] = None
-        try:
-            service: Any = SERVICES[name]
-            service(dispute=dispute, actor=user, **arguments)
-        except (TransitionRefused, NotYours) as exc:
-            # Not possible (any more) for this viewer: the form may not even be
-            # on the page now, so the reason goes to the top of it.
-            messages.error(request, exc.message)
-            return redirect("disputes:detail", reference=dispute.reference)
-        except DisputeError as exc:
-            if exc.field and exc.field in form.fields:
-                form.add_error(exc.field, exc.message)
-            else:
-                form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": label})
-            return redirect("disputes:detail", reference=dispute.reference)
+    form = take_action(request, user, dispute, name)
+    if form is None:
+        return redirect("disputes:detail", reference=dispute.reference)
     dispute = dispute_for_user(user, reference)
     return render(
         request, "disputes/detail.html", _detail_context(request, dispute, {name: form}), status=400

@@ -22,9 +22,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from disputes.choices import DisputeState, DisputeType, Party, Visibility
-from disputes.errors import DisputeError, NotYours, TransitionRefused
-from disputes.forms import ACTION_FORMS, CONFIRMATIONS, CitesEvidence, MessageForm
+from disputes.errors import DisputeError
+from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute
+from disputes.page_actions import take_action
 from disputes.selectors import (
     cited_for_viewer,
     decisions_for,
@@ -32,7 +33,7 @@ from disputes.selectors import (
     offers_for,
     timeline_for,
 )
-from disputes.services import SERVICES, message_post, note_add
+from disputes.services import message_post, note_add
 from disputes.workflow import allowed_actions, deadline_sentence
 from evidence.selectors import evidence_for
 from mediation import selectors
@@ -244,25 +245,9 @@ def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse
         # Another mediator's case, or one nobody has taken yet (the page offers no
         # form then): take it first, or ask a lead to reassign it.
         raise PermissionDenied(_("Take the case before you act on it."))
-    form_class, label = ACTION_FORMS[name]
-    form = form_class(request.POST, prefix=name)
-    if isinstance(form, CitesEvidence):
-        form.cite_from(evidence_for(user, dispute))
-    if form.is_valid():
-        arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
-        if name == "decide_appeal" and not arguments.get("outcome"):
-            arguments["outcome"] = None
-        try:
-            service: Any = SERVICES[name]
-            service(dispute=dispute, actor=user, **arguments)
-        except (TransitionRefused, NotYours) as exc:
-            messages.error(request, exc.message)
-            return _back(dispute)
-        except DisputeError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": label})
-            return _back(dispute)
+    form = take_action(request, user, dispute, name)
+    if form is None:
+        return _back(dispute)
     dispute = _case(request, reference)
     return render(
         request, "mediation/case.html", _case_context(request, dispute, {name: form}), status=400
