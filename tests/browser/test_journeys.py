@@ -296,8 +296,11 @@ def test_journey_4_negotiation_agreed(browser, live_server, people):
     b.locator("details[data-action=accept_offer]").get_by_role(
         "button", name="Accept the offer"
     ).click()
+    # The buyer's click posts and lands back on the dispute page; wait for that
+    # landing before the seller reloads, so no reload races the navigation.
+    expect(b.get_by_test_id("resolution")).to_contain_text("Resolved amicably")
+    s.reload()
     for page in (b, s):
-        page.reload()
         timeline = page.get_by_test_id("timeline")
         expect(timeline).to_contain_text("Accept the offer")
         expect(timeline).to_contain_text("Partial refund · 45.00 USD")
