@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db.models import Count, Q
 
 from accounts.models import User
@@ -41,7 +41,8 @@ class Actors:
 
 def _session_for(user: User) -> str:
     """What logging in leaves behind: a stored session with the user's auth hash."""
-    session = SessionStore()
+    # The engine production runs (sessions cached in Redis, kept in the database).
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -8,6 +8,7 @@ from django.http import Http404
 from accounts.models import Role, User
 from disputes.choices import DisputeState, Visibility
 from disputes.models import Decision, Dispute, DisputeEvent, Message, Notification, Offer
+from disputes.rows import ROW_FIELDS
 
 # The cases the platform works: what mediators see.
 PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
@@ -42,6 +43,12 @@ def dispute_list(user: User) -> QuerySet[Dispute]:
         .select_related("order", "buyer", "seller", "seller__seller_profile")
         .order_by("deadline_at", "-created_at")
     )
+
+
+def disputes_for_list(user: User) -> QuerySet[Dispute]:
+    """The Disputes page's rows: a row shows the dispute and its order, nothing of
+    the parties or the store, so nothing else is joined and built."""
+    return disputes_visible_to(user).select_related("order").only(*ROW_FIELDS)
 
 
 def dispute_for_user(user: User, reference: str) -> Dispute:

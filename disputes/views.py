@@ -18,11 +18,12 @@ from disputes.errors import DisputeError
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
 from disputes.page_actions import take_action
+from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
     cited_for_viewer,
     decisions_for,
     dispute_for_user,
-    dispute_list,
+    disputes_for_list,
     messages_for,
     notifications_for,
     offers_for,
@@ -46,7 +47,7 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     dispute_type = request.GET.get("type", "")
     query = request.GET.get("q", "").strip()[:40]
-    disputes = dispute_list(user)
+    disputes = disputes_for_list(user)
     if state in DisputeState.values:
         disputes = disputes.filter(state=state)
     if dispute_type in DisputeType.values:
@@ -60,15 +61,7 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
         your_move=Case(When(your_move_q(user), then=True), default=False)
     ).order_by("-your_move", F("deadline_at").asc(nulls_last=True), "-created_at", "-id")
     page = Paginator(disputes, 20).get_page(request.GET.get("page"))
-    now = timezone.now()
-    rows = [
-        {
-            "dispute": d,
-            "your_move": d.your_move,  # type: ignore[attr-defined]
-            "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
-        }
-        for d in page.object_list
-    ]
+    rows = dispute_rows(list(page.object_list), link=link_to("disputes:detail"), now=timezone.now())
     return render(
         request,
         "disputes/list.html",

@@ -6,11 +6,14 @@ are fetched whole with their relations joined, never row by row.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -18,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from disputes.choices import DisputeState, DisputeType
 from disputes.models import Appeal, Dispute, MediatorNote
+from disputes.rows import ROW_FIELDS
 from disputes.workflow import is_senior
 
 QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)
@@ -127,23 +131,40 @@ def queue_ids(user: User, filters: QueueFilters) -> QuerySet[Dispute, int]:
     )
 
 
-def queue_rows(ids: list[int]) -> list[Dispute]:
-    """One page's cases with their order and mediator, in the page's order."""
-    rows = (
-        Dispute.objects.filter(pk__in=ids).select_related("order", "assigned_mediator").order_by()
+def queue_rows(page_ids: QuerySet[Dispute, int]) -> list[Dispute]:
+    """One page's cases with their order and mediator, in the page's order.
+
+    ``page_ids`` is the paginator's slice of ``queue_ids``: it goes into this
+    query as a subquery (``id IN (… LIMIT 25 OFFSET n)``), so the page costs one
+    round trip and the index still picks the page before any row is joined.
+    """
+    return list(
+        Dispute.objects.filter(pk__in=page_ids)
+        .select_related("order", "assigned_mediator")
+        .only(*ROW_FIELDS, "assigned_mediator__name", "assigned_mediator__email")
+        .order_by("deadline_at", "id")
     )
-    by_id = {row.pk: row for row in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def queue_counts(user: User, filters: QueueFilters) -> dict[str, int]:
+def queue_counts(user: User, filters: QueueFilters) -> dict[str, Any]:
     """How many cases each filter holds over the whole queue, and how many match the
-    current filters (the paginator's total): one pass over the open cases, instead
-    of a COUNT for the pages and another for the filters."""
+    current filters (the paginator's total), as of ``counts["as_of"]``.
+
+    One pass over the open cases, instead of a COUNT for the pages and another
+    for the filters; that pass reads every open case and grows with the queue,
+    so its result is kept for
+    ``MEDIATION_QUEUE_COUNTS_CACHE_SECONDS`` per mediator and filters, and the
+    page says when the counts were taken. The rows themselves are always live.
+    """
+    seconds = settings.MEDIATION_QUEUE_COUNTS_CACHE_SECONDS
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    key = f"mediation:queue-counts:{user.pk}:{digest}"
+    if seconds and (cached := cache.get(key)) is not None:
+        return cast(dict[str, Any], cached)
     now = timezone.now()
     # COUNT(state), not COUNT(id): every column read is in dispute_queue_counts, so
     # PostgreSQL answers from the index alone.
-    counts: dict[str, Any] = {
+    aggregates: dict[str, Any] = {
         "everyone": Count("state"),
         "matching": Count("state", filter=queue_filter(user, filters)),
         "me": Count("state", filter=Q(assigned_mediator=user)),
@@ -151,10 +172,13 @@ def queue_counts(user: User, filters: QueueFilters) -> dict[str, int]:
         "overdue": Count("state", filter=Q(is_overdue=True) | Q(deadline_at__lt=now)),
     }
     for state in queue_states(user):
-        counts[f"state_{state}"] = Count("state", filter=Q(state=state))
+        aggregates[f"state_{state}"] = Count("state", filter=Q(state=state))
     for dispute_type in DisputeType.values:
-        counts[f"type_{dispute_type}"] = Count("state", filter=Q(type=dispute_type))
-    return queue_base(user).aggregate(**counts)
+        aggregates[f"type_{dispute_type}"] = Count("state", filter=Q(type=dispute_type))
+    counts: dict[str, Any] = {**queue_base(user).aggregate(**aggregates), "as_of": now}
+    if seconds:
+        cache.set(key, counts, seconds)
+    return counts
 
 
 def case_for_mediator(user: User, reference: str) -> Dispute:

@@ -26,6 +26,7 @@ from disputes.errors import DisputeError
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute
 from disputes.page_actions import take_action
+from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
     cited_for_viewer,
     decisions_for,
@@ -66,27 +67,31 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     states = selectors.queue_states(user)
     filters, errors = selectors.QueueFilters.from_query(request.GET, states)
     counts = selectors.queue_counts(user, filters)
-    paginator = Paginator(selectors.queue_ids(user, filters), PAGE_SIZE)
-    # The total comes with the counts per filter (one pass over the open cases).
+    ids = selectors.queue_ids(user, filters)
+    paginator = Paginator(ids, PAGE_SIZE)
+    # The total comes with the counts per filter (one pass over the open cases),
+    # which may be a few seconds old: it numbers the pages, but a page always
+    # takes a full PAGE_SIZE of the live queue, so a case that came in since is
+    # never cut off.
     paginator.count = counts["matching"]
     page = paginator.get_page(request.GET.get("page"))
-    cases = selectors.queue_rows(list(page.object_list))
+    first = (page.number - 1) * PAGE_SIZE
+    cases = selectors.queue_rows(ids[first : first + PAGE_SIZE])
     query = request.GET.copy()
     query.pop("page", None)
-    now = timezone.now()
     return render(
         request,
         "mediation/queue.html",
         {
             "page": page,
-            "rows": [
-                {
-                    "dispute": d,
-                    "overdue": d.is_overdue or (d.deadline_at is not None and d.deadline_at < now),
-                    "mine": d.assigned_mediator_id == user.pk,
-                }
-                for d in cases
-            ],
+            "rows": dispute_rows(
+                cases,
+                link=link_to("mediation:case"),
+                now=timezone.now(),
+                viewer_id=user.pk,
+                take=link_to("mediation:take"),
+                since=True,
+            ),
             "filters": filters,
             "errors": errors,
             "counts": counts,

@@ -371,10 +371,10 @@ def test_the_number_of_queries_does_not_grow_with_cases_or_mediators(team, setti
     one = _queries(lead)
     _many_cases(200)
     assert _queries(lead) == one
-    # session, user, the lead's permissions (user, group), unread notifications,
+    # user (the session is read from the cache), the lead's permissions (user, group), unread notifications,
     # then the seven of the dashboard: open cases, resolution time, outcomes by type,
     # time per stage, workload, the mediators' names, decisions by mediator.
-    assert one == 12
+    assert one == 11
 
 
 def test_figures_are_computed_once_a_minute_per_period_for_everyone(team, settings):

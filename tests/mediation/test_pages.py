@@ -353,3 +353,19 @@ def test_taking_a_case_someone_took_first_says_so_in_the_queue(people):
     assert response.redirect_chain[-1][0] == reverse("mediation:queue")
     assert "Someone else has taken this case; a lead can reassign it." in response.content.decode()
     assert Dispute.objects.get(pk=case.pk).assigned_mediator_id == people["mediator"].pk
+
+
+def test_the_queue_counts_are_kept_a_while_and_say_as_of_when(people, mediator, settings):
+    """The counts per filter (a pass over every open case) are cached per mediator;
+    the rows are live: a new case is listed at once, counted once the counts expire."""
+    client = client_for(mediator)
+    first = client.get(reverse("mediation:queue")).content.decode()
+    assert "1 case matches" in first
+    assert 'data-testid="counts-as-of"' in first
+    second = new_case()
+    kept = client.get(reverse("mediation:queue")).content.decode()
+    assert second.reference in kept
+    assert "1 case matches" in kept
+    settings.MEDIATION_QUEUE_COUNTS_CACHE_SECONDS = 0
+    live = client.get(reverse("mediation:queue")).content.decode()
+    assert "2 cases match" in live

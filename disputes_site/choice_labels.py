@@ -1,0 +1,46 @@
+"""``get_FOO_display()`` at the cost of one dictionary lookup.
+
+Django's own version rebuilds a dictionary of all the field's choices on every
+call and hashes each lazy label to do it, which runs gettext once per choice
+(``Model._get_FIELD_display``). The list pages and the queue call it twice a
+row: it was a sixth of the buyer's list page (docs/benchmarks.md). Here each
+field's labels are collected once; only the label shown is translated, at the
+moment it is shown, so a change of language still applies.
+"""
+
+from __future__ import annotations
+
+from functools import partialmethod
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils.encoding import force_str
+
+_labels: dict[models.Field[Any, Any], dict[Any, Any]] = {}
+
+
+def _display(instance: models.Model, field: models.Field[Any, Any]) -> Any:
+    labels = _labels.get(field)
+    if labels is None:
+        labels = _labels[field] = dict(field.flatchoices)
+    value = getattr(instance, field.attname)
+    return force_str(labels.get(value, value), strings_only=True)
+
+
+def install(app_labels: tuple[str, ...]) -> None:
+    """Replace Django's ``get_FOO_display`` on these apps' models (not one a model
+    defines itself)."""
+    for model in apps.get_models():
+        if model._meta.app_label not in app_labels:
+            continue
+        for field in model._meta.concrete_fields:
+            if not field.choices:
+                continue
+            name = f"get_{field.name}_display"
+            current = model.__dict__.get(name)
+            if (
+                isinstance(current, partialmethod)
+                and current.func is models.Model._get_FIELD_display
+            ):
+                setattr(model, name, partialmethod(_display, field=field))
