@@ -18,6 +18,8 @@ from django.db import models
 from django.utils.encoding import force_str
 
 _labels: dict[models.Field[Any, Any], dict[Any, Any]] = {}
+# Django's own, which a model's get_FOO_display calls unless the model defines one.
+_DJANGO_DISPLAY = getattr(models.Model, "_get_FIELD_display")  # noqa: B009
 
 
 def _display(instance: models.Model, field: models.Field[Any, Any]) -> Any:
@@ -39,8 +41,5 @@ def install(app_labels: tuple[str, ...]) -> None:
                 continue
             name = f"get_{field.name}_display"
             current = model.__dict__.get(name)
-            if (
-                isinstance(current, partialmethod)
-                and current.func is models.Model._get_FIELD_display
-            ):
+            if isinstance(current, partialmethod) and current.func is _DJANGO_DISPLAY:
                 setattr(model, name, partialmethod(_display, field=field))
