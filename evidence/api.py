@@ -34,6 +34,7 @@ from evidence.services import evidence_add
 from evidence.views import _serve
 from integrations.api.errors import ErrorSerializer
 from integrations.api.pagination import PageNumbers
+from integrations.api.prebuilt import PrebuiltFields
 from integrations.api.views import ApiView
 
 ITEM_EXAMPLE = OpenApiExample(
@@ -61,7 +62,7 @@ ITEM_EXAMPLE = OpenApiExample(
 EID = OpenApiParameter("eid", OpenApiTypes.INT, OpenApiParameter.PATH, description="The item's id.")
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(PrebuiltFields):
     uploader = PersonSerializer()
     filename = serializers.CharField(source="original_name")
     thumbnail_url = serializers.SerializerMethodField()

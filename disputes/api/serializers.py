@@ -27,6 +27,7 @@ from disputes.choices import (
 )
 from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
 from disputes.workflow import allowed_actions, deadline_sentence, waiting_on
+from integrations.api.prebuilt import PrebuiltFields
 
 
 class PersonSerializer(serializers.Serializer):
@@ -46,7 +47,7 @@ class SellerSerializer(PersonSerializer):
 WAITING_ON = ["you", "other_party", "platform", "nobody"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+class DisputeSerializer(PrebuiltFields):
     order = serializers.IntegerField(source="order_id")
     order_reference = serializers.CharField(source="order.reference")
     currency = serializers.CharField(source="order.currency")
@@ -157,7 +158,7 @@ class DisputeCreateSerializer(serializers.Serializer):
     )
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(PrebuiltFields):
     amount = Money()
     made_by = PersonSerializer()
 
@@ -178,7 +179,7 @@ class OfferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(PrebuiltFields):
     author = PersonSerializer()
     author_party = serializers.SerializerMethodField()
 
@@ -197,7 +198,7 @@ class MessageCreateSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=["all", "buyer", "seller"], default="all")
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(PrebuiltFields):
     actor = PersonSerializer(allow_null=True)
 
     class Meta:
@@ -218,7 +219,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(PrebuiltFields):
     dispute = serializers.CharField(source="dispute.reference")
     dispute_id = serializers.IntegerField()
 

@@ -180,6 +180,18 @@ def _dispute_response(request: Request, dispute: Dispute, code: int = 200) -> Re
     return Response(DisputeSerializer(fresh, context={"request": request}).data, status=code)
 
 
+def _transition_response(request: Request, updated: Dispute, read_before: Dispute) -> Response:
+    """The dispute as GET shows it after a transition, without reading it again.
+
+    The service hands back the row it locked and changed (every column as
+    committed, with its order); the buyer, the seller and the seller's store,
+    which no transition changes, are the ones read for the scope check.
+    """
+    updated.buyer = read_before.buyer
+    updated.seller = read_before.seller
+    return Response(DisputeSerializer(updated, context={"request": request}).data)
+
+
 class DisputeListView(ApiView):
     serializer_class = DisputeSerializer
     pagination_class = PageNumbers
@@ -251,7 +263,7 @@ class DisputeDetailView(ApiView):
 
 
 class TransitionView(ApiView):
-    """``POST disputes/{id}/<action>/``: one service, then the dispute as GET shows it."""
+    """``POST disputes/{id}/<action>/``: one service, then the dispute as it left it."""
 
     transition = ""
     serializer_class = DisputeSerializer
@@ -263,7 +275,7 @@ class TransitionView(ApiView):
         data = _valid(input_class, request)
         service: Any = SERVICES[self.transition]
         updated = service(dispute=dispute, actor=self.viewer, **data)
-        return _dispute_response(request, updated)
+        return _transition_response(request, updated, dispute)
 
 
 def transition_view(name: str) -> type[TransitionView]:
@@ -277,7 +289,8 @@ def transition_view(name: str) -> type[TransitionView]:
         operation_id=f"disputes_{name}",
         summary=summary,
         description=(
-            f"Runs the `{name}` transition. Answers 200 with the dispute as GET shows it; "
+            f"Runs the `{name}` transition. Answers 200 with the dispute as the transition "
+            "left it (a refund it starts is paid in the background and shows on the next GET); "
             "409 with a stable `code` when the transition is not allowed now or lost to a "
             "concurrent one."
         ),

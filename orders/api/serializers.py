@@ -8,11 +8,12 @@ from rest_framework import serializers
 
 from disputes.api.fields import Money
 from disputes.api.serializers import PersonSerializer, SellerSerializer
+from integrations.api.prebuilt import PrebuiltFields
 from orders.eligibility import Eligibility, dispute_eligibility
 from orders.models import Order, OrderItem
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(PrebuiltFields):
     unit_price = Money()
 
     class Meta:
@@ -28,7 +29,7 @@ class ShipmentSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField(allow_null=True)
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(PrebuiltFields):
     """An order with whether the viewer can open a dispute on it now, and why not."""
 
     buyer = PersonSerializer()

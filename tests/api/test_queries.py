@@ -103,3 +103,21 @@ def test_a_case_costs_the_same_with_1_and_50_events_messages_offers_and_items(
     assert fifty == one
     # The dispute: token, the scoped dispute with its order and parties.
     assert one[f"{base}/"] <= 3
+
+
+def test_a_transition_answers_the_dispute_as_get_shows_it_without_reading_it_again(buyer, seller):
+    """make-offer, the transition the benchmark loads: the token, the dispute (scope
+    check), then the service; the answer is built from the row the service locked
+    and changed. Tests count the service's SAVEPOINT and RELEASE, which are BEGIN and
+    COMMIT in production and not counted there: 10 queries in production."""
+    (dispute,) = _disputes(buyer, seller, 1)
+    client = warmed(seller)
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post(
+            f"/api/v1/disputes/{dispute.pk}/make-offer/",
+            {"outcome": "partial_refund", "amount": "5.00", "note": "Five back."},
+            format="json",
+        )
+    assert answer.status_code == 200, answer.content
+    assert len(queries) == 12, [q["sql"][:60] for q in queries]
+    assert answer.json() == client.get(f"/api/v1/disputes/{dispute.pk}/").json()

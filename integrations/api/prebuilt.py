@@ -1,0 +1,27 @@
+"""Read-only model serializers that build their fields once per class.
+
+``ModelSerializer.get_fields`` introspects the model and builds every field on
+each instance, i.e. on every request; for the dispute it was a fifth of the
+detail endpoint's time (docs/benchmarks.md). The shapes here never change
+with the request, so the fields built the first time are kept per class and
+each instance gets a deep copy, as DRF does with declared fields: copies are
+unbound, and DRF binds them to the new serializer.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar
+
+from rest_framework import serializers
+
+
+class PrebuiltFields(serializers.ModelSerializer):
+    _prebuilt: ClassVar[dict[type, dict[str, serializers.Field[Any, Any, Any, Any]]]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        cls = type(self)
+        fields = PrebuiltFields._prebuilt.get(cls)
+        if fields is None:
+            fields = PrebuiltFields._prebuilt[cls] = super().get_fields()
+        return copy.deepcopy(fields)
