@@ -235,3 +235,17 @@ def test_a_notification_another_worker_is_claiming_is_skipped_not_waited_for(sub
         (Status.SENDING, 1),
         (Status.SENDING, 1),
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 20])
+def test_a_batch_costs_the_same_queries_for_one_email_or_many(
+    refusing, submitted, count, django_assert_num_queries
+):
+    ids = [n.pk for n in _pending(submitted, count)]
+    # SAVEPOINT (the claim's transaction, inside the test's own),
+    # SELECT ... FOR UPDATE SKIP LOCKED of the pending rows with recipient and dispute,
+    # UPDATE them to sending, RELEASE SAVEPOINT, UPDATE the sent ones to sent.
+    with django_assert_num_queries(5):
+        send_notification_emails(ids)
+    assert len(mail.outbox) == count
