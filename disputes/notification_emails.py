@@ -1,4 +1,4 @@
-"""How notification emails go out: in batches, each email at most once (SPEC section 7).
+"""How notification emails go out: in batches, each email once (SPEC section 7).
 
 A batch is a list of notification ids. ``deliver`` claims those still pending
 (pending → sending) in one transaction, sends each over one mail connection,
@@ -6,7 +6,9 @@ and records the outcome: sent, back to pending for a retry, or failed for
 good after ``NOTIFICATION_EMAIL_MAX_RETRIES``. Per email that was three
 autocommitted queries, a connection to the mail server and a Celery task;
 per batch it is one claim transaction, one update when all went well, and
-one mail connection.
+one mail connection. The price: a worker killed mid-batch leaves its claims
+to the outbox sweep's stale-claim reset, which sends again what that batch
+had already sent (up to a batch, where it was up to one email).
 """
 
 from __future__ import annotations
