@@ -1,8 +1,9 @@
 """Who hears about an event, and what they read (SPEC section 7).
 
 ``notify`` writes the in-app notifications in the same transaction as the
-event; their emails go out from a Celery task after commit, and a periodic
-sweep sends whatever the fast path missed.
+event; their emails go out after commit from a Celery task per batch
+(disputes/notification_emails.py), and a periodic sweep sends whatever the
+fast path missed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes import notification_emails
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
 
@@ -139,15 +141,5 @@ def _enqueue_webhooks(event_id: int) -> None:
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    from disputes.tasks import send_notification_email
-
-    for pk in notification_ids:
-        try:
-            send_notification_email.delay(pk)
-        except Exception:
-            # The row stays pending; the outbox sweep sends it later.
-            import logging
-
-            logging.getLogger(__name__).warning(
-                "could not enqueue notification %s", pk, exc_info=True
-            )
+    # In batches, one task each; what the broker refuses the outbox sweep sends.
+    notification_emails.enqueue(notification_ids)

@@ -7,11 +7,9 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from disputes import notification_emails
 from disputes.choices import RefundStatus
 from disputes.models import Notification, Refund
 from disputes.payments import GatewayError
@@ -36,69 +34,29 @@ def sweep_deadlines() -> dict[str, int]:
     }
 
 
-@shared_task(
-    name="disputes.send_notification_email",
-    bind=True,
-    max_retries=None,  # bounded below by NOTIFICATION_EMAIL_MAX_RETRIES
-)
-def send_notification_email(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Send one notification's email, once.
+@shared_task(name="disputes.send_notification_emails", ignore_result=True)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    """Send a batch of notification emails, each once (disputes/notification_emails.py).
 
-    The claim (pending → sending) is a compare-and-set, so two workers, or the
-    task and the outbox sweep, never both send it.
+    Nobody reads the result: it is not stored. The ones that failed are
+    retried in a batch of their own after a backoff, so the others of the
+    batch are neither failed nor sent again.
     """
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id, email_status=Notification.EmailStatus.PENDING
-    ).update(
-        email_status=Notification.EmailStatus.SENDING,
-        email_claimed_at=now,
-        email_attempts=F("email_attempts") + 1,
-    )
-    if not claimed:
-        return "not pending"
-    notification = Notification.objects.select_related("recipient", "dispute").get(
-        pk=notification_id
-    )
-    try:
-        _send(notification)
-    except Exception as exc:
-        if notification.email_attempts >= settings.NOTIFICATION_EMAIL_MAX_RETRIES + 1:
-            Notification.objects.filter(pk=notification_id).update(
-                email_status=Notification.EmailStatus.FAILED
+    outcome = notification_emails.deliver(notification_ids)
+    for attempts, ids in sorted(outcome.retry.items()):
+        try:
+            send_notification_emails.apply_async(
+                (ids,), countdown=notification_emails.backoff(attempts)
             )
-            log.error(
-                "notification %s: giving up after %s attempts",
-                notification_id,
-                notification.email_attempts,
-            )
-            return "failed"
-        Notification.objects.filter(
-            pk=notification_id, email_status=Notification.EmailStatus.SENDING
-        ).update(email_status=Notification.EmailStatus.PENDING, email_claimed_at=None)
-        raise self.retry(exc=exc, countdown=min(2**notification.email_attempts, 300)) from exc
-    Notification.objects.filter(pk=notification_id).update(
-        email_status=Notification.EmailStatus.SENT, emailed_at=timezone.now()
-    )
-    return "sent"
+        except Exception:
+            # They are pending again: the outbox sweep sends them later.
+            log.warning("could not enqueue the retry of notifications %s", ids, exc_info=True)
 
 
-def _send(notification: Notification) -> None:
-    context = {
-        "notification": notification,
-        "recipient": notification.recipient,
-        "dispute": notification.dispute,
-        "url": f"{settings.SITE_URL.rstrip('/')}/disputes/{notification.dispute.reference}/",
-    }
-    message = EmailMultiAlternatives(
-        subject=f"[Disputes] {notification.title}",
-        body=render_to_string("disputes/email/notification.txt", context),
-        to=[notification.recipient.email],
-    )
-    message.attach_alternative(
-        render_to_string("disputes/email/notification.html", context), "text/html"
-    )
-    message.send()
+@shared_task(name="disputes.send_notification_email", ignore_result=True)
+def send_notification_email(notification_id: int) -> None:
+    """The one-email task of earlier releases: what was queued before a deploy still goes out."""
+    send_notification_emails([notification_id])
 
 
 @shared_task(name="disputes.deliver_pending_notifications")
@@ -112,10 +70,11 @@ def deliver_pending_notifications() -> int:
     pending = list(
         Notification.objects.filter(
             email_status=Notification.EmailStatus.PENDING, created_at__lt=now - OUTBOX_GRACE
-        ).values_list("pk", flat=True)[:1000]
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
     )
-    for pk in pending:
-        send_notification_email.delay(pk)
+    notification_emails.enqueue(pending)
     return len(pending)
 
 

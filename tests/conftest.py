@@ -124,10 +124,17 @@ def worker():
 
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     redis.Redis.from_url(settings.REDIS_URL).delete(queue)
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
-    ) as w:
-        yield w
+    # Tasks run in the worker's thread, on a connection of its own: kept between
+    # tasks (CELERY_DB_REUSE_MAX), it would outlive the test and hold the test
+    # database open at teardown. Here Celery closes it after each task again.
+    app.conf.CELERY_DB_REUSE_MAX = None
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+        ) as w:
+            yield w
+    finally:
+        app.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
     redis.Redis.from_url(settings.REDIS_URL).delete(queue)
     connection.close()
 

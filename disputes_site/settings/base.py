@@ -141,6 +141,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes the database connection around every task (a
+# new PostgreSQL connection each time); with this it does so only once per
+# that many tasks, and disputes_site/celery.py applies CONN_MAX_AGE and the
+# health checks in between, as Django does per request.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 10_000, minimum=0)
 
 # --- Auth and accounts (django-allauth) ------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -318,6 +323,10 @@ DEADLINE_SWEEP_BATCH = env_int("DEADLINE_SWEEP_BATCH", 500, minimum=1)
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "disputes.payments.SandboxGateway")
 REFUND_MAX_RETRIES = env_int("REFUND_MAX_RETRIES", 5, minimum=0)
 NOTIFICATION_EMAIL_MAX_RETRIES = env_int("NOTIFICATION_EMAIL_MAX_RETRIES", 5, minimum=0)
+# Emails per task: one claim, one mail connection and one update per batch.
+# A worker killed mid-batch may send the batch's sent ones again (after the
+# stale-claim delay), so bigger is faster but repeats more on a crash.
+NOTIFICATION_EMAIL_BATCH = env_int("NOTIFICATION_EMAIL_BATCH", 50, minimum=1)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 CELERY_BEAT_SCHEDULE = {

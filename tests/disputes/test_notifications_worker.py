@@ -79,7 +79,7 @@ def test_the_outbox_sweep_sends_what_a_broker_outage_left_behind(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable (simulated)")
 
-    monkeypatch.setattr(tasks.send_notification_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_notification_emails, "delay", broker_down)
     services.dispute_submit(dispute=open_dispute(order), actor=buyer)
     notification = Notification.objects.get(recipient=seller)
     assert notification.email_status == "pending"
