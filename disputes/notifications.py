@@ -7,7 +7,10 @@ sweep sends whatever the fast path missed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
 
 CATEGORY_OF_KIND = {
     "make_offer": NotificationCategory.OFFERS,
@@ -84,6 +89,25 @@ def concerned(dispute: Dispute, visibility: str) -> set[int]:
     return people
 
 
+@dataclass
+class Notice:
+    """An event to tell ``people`` about (already resolved: see ``recipients_of``)."""
+
+    dispute: Dispute
+    event: DisputeEvent
+    people: list[int]
+    body: str = ""
+
+
+def recipients_of(
+    dispute: Dispute, event: DisputeEvent, recipients: Iterable[int] | None = None
+) -> list[int]:
+    """Who is told of ``event``: ``recipients`` or everyone it concerns, never its actor."""
+    if recipients is None:
+        recipients = concerned(dispute, event.visibility)
+    return sorted(set(recipients) - {event.actor_id})
+
+
 def notify(
     dispute: Dispute,
     event: DisputeEvent,
@@ -95,36 +119,47 @@ def notify(
 
     Two queries: the recipients' email preferences, and one insert.
     """
-    if event.visibility in (Visibility.ALL, Visibility.SELLER):
+    return notify_many([Notice(dispute, event, recipients_of(dispute, event, recipients), body)])
+
+
+def notify_many(notices: Sequence[Notice]) -> list[Notification]:
+    """``notify`` for many events at once (the deadline sweep's batch), in the same
+    two queries whatever their number: everyone's preferences, one insert."""
+    webhook_events = [
+        n.event.pk for n in notices if n.event.visibility in (Visibility.ALL, Visibility.SELLER)
+    ]
+    if webhook_events:
         # Sellers' webhooks (integrations app): fanned out by a task after commit.
-        transaction.on_commit(lambda: _enqueue_webhooks(event.pk))
-    if recipients is None:
-        recipients = concerned(dispute, event.visibility)
-    people = sorted(set(recipients) - {event.actor_id})
-    if not people:
+        transaction.on_commit(lambda: _enqueue_webhooks(webhook_events))
+    notices = [n for n in notices if n.people]
+    if not notices:
         return []
-    category = CATEGORY_OF_KIND.get(event.kind, NotificationCategory.CASE)
+    categories = {
+        n.event.pk: CATEGORY_OF_KIND.get(n.event.kind, NotificationCategory.CASE) for n in notices
+    }
     email_off = set(
         NotificationPreference.objects.filter(
-            user_id__in=people, category=category, email=False
-        ).values_list("user_id", flat=True)
+            user_id__in={p for n in notices for p in n.people},
+            category__in=set(categories.values()),
+            email=False,
+        ).values_list("user_id", "category")
     )
-    title = title_for(event.kind, dispute.reference)
     now = timezone.now()
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=person,
-            event=event,
-            dispute_id=dispute.pk,
-            category=category,
-            title=title,
-            body=body,
+            event=n.event,
+            dispute_id=n.dispute.pk,
+            category=categories[n.event.pk],
+            title=title_for(n.event.kind, n.dispute.reference),
+            body=n.body,
             created_at=now,
             email_status=Notification.EmailStatus.OFF
-            if person in email_off
+            if (person, categories[n.event.pk]) in email_off
             else Notification.EmailStatus.PENDING,
         )
-        for person in people
+        for n in notices
+        for person in n.people
     )
     to_email = [n.pk for n in notifications if n.email_status == Notification.EmailStatus.PENDING]
     if to_email:
@@ -132,22 +167,32 @@ def notify(
     return notifications
 
 
-def _enqueue_webhooks(event_id: int) -> None:
-    from integrations.webhooks import on_event
+def _enqueue_webhooks(event_ids: list[int]) -> None:
+    from integrations.webhooks import on_events
 
-    on_event(event_id)
+    on_events(event_ids)
+
+
+# Emails per task when many are queued at once (the deadline sweep's batch): fewer
+# go a task each, sent in parallel by the worker's processes; more would cost
+# whoever queues them a round trip to the broker each.
+EMAILS_PER_TASK = 100
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    from disputes.tasks import send_notification_email
+    from disputes.tasks import send_notification_email, send_notification_emails
 
-    for pk in notification_ids:
-        try:
-            send_notification_email.delay(pk)
-        except Exception:
-            # The row stays pending; the outbox sweep sends it later.
-            import logging
+    if len(notification_ids) < EMAILS_PER_TASK:
+        for pk in notification_ids:
+            _enqueue(send_notification_email, pk)
+        return
+    for start in range(0, len(notification_ids), EMAILS_PER_TASK):
+        _enqueue(send_notification_emails, notification_ids[start : start + EMAILS_PER_TASK])
 
-            logging.getLogger(__name__).warning(
-                "could not enqueue notification %s", pk, exc_info=True
-            )
+
+def _enqueue(task: Any, argument: object) -> None:
+    try:
+        task.delay(argument)
+    except Exception:
+        # The rows stay pending; the outbox sweep sends them later.
+        log.warning("could not enqueue notification email(s) %s", argument, exc_info=True)

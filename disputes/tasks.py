@@ -36,13 +36,47 @@ def sweep_deadlines() -> dict[str, int]:
     }
 
 
+class RetryLater(Exception):
+    """The send failed and may be tried again in ``countdown`` seconds."""
+
+    def __init__(self, countdown: int) -> None:
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
 @shared_task(
     name="disputes.send_notification_email",
     bind=True,
     max_retries=None,  # bounded below by NOTIFICATION_EMAIL_MAX_RETRIES
 )
 def send_notification_email(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Send one notification's email, once.
+    """Send one notification's email, once; retried with backoff."""
+    try:
+        return deliver_notification_email(notification_id)
+    except RetryLater as later:
+        raise self.retry(exc=later.__cause__, countdown=later.countdown) from later.__cause__
+
+
+@shared_task(name="disputes.send_notification_emails")
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """Many notifications' emails, one after the other: what the deadline sweep's
+    batch queues, a message per EMAILS_PER_TASK rather than one each. One whose
+    send fails is retried by its own task, with the same backoff."""
+    for pk in notification_ids:
+        try:
+            deliver_notification_email(pk)
+        except RetryLater as later:
+            try:
+                send_notification_email.apply_async((pk,), countdown=later.countdown)
+            except Exception:
+                # The row is pending again: the outbox sweep sends it later.
+                log.warning("could not enqueue the retry of %s", pk, exc_info=True)
+    return len(notification_ids)
+
+
+def deliver_notification_email(notification_id: int) -> str:
+    """Claim, send and record one notification's email; RetryLater when it failed
+    and has attempts left (the row is pending again).
 
     The claim (pending → sending) is a compare-and-set, so two workers, or the
     task and the outbox sweep, never both send it.
@@ -76,7 +110,7 @@ def send_notification_email(self, notification_id: int) -> str:  # type: ignore[
         Notification.objects.filter(
             pk=notification_id, email_status=Notification.EmailStatus.SENDING
         ).update(email_status=Notification.EmailStatus.PENDING, email_claimed_at=None)
-        raise self.retry(exc=exc, countdown=min(2**notification.email_attempts, 300)) from exc
+        raise RetryLater(min(2**notification.email_attempts, 300)) from exc
     Notification.objects.filter(pk=notification_id).update(
         email_status=Notification.EmailStatus.SENT, emailed_at=timezone.now()
     )
