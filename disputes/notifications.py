@@ -145,13 +145,18 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
         ).values_list("user_id", "category")
     )
     now = timezone.now()
+    # Translated once per kind, not once per notification (the sweep writes
+    # thousands of the same two).
+    titles = {
+        kind: _(TITLES.get(kind, "{ref}: case updated")) for kind in {n.event.kind for n in notices}
+    }
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=person,
             event=n.event,
             dispute_id=n.dispute.pk,
             category=categories[n.event.pk],
-            title=title_for(n.event.kind, n.dispute.reference),
+            title=titles[n.event.kind].format(ref=n.dispute.reference),
             body=n.body,
             created_at=now,
             email_status=Notification.EmailStatus.OFF

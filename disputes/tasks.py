@@ -57,7 +57,9 @@ def send_notification_email(self, notification_id: int) -> str:  # type: ignore[
         raise self.retry(exc=later.__cause__, countdown=later.countdown) from later.__cause__
 
 
-@shared_task(name="disputes.send_notification_emails")
+# Nobody waits for its result: without one, queueing it is one round trip to
+# Redis, not two (the result backend subscribes to every result it may be asked for).
+@shared_task(name="disputes.send_notification_emails", ignore_result=True)
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Many notifications' emails, one after the other: what the deadline sweep's
     batch queues, a message per EMAILS_PER_TASK rather than one each. One whose

@@ -14,7 +14,8 @@ def fan_out_event(event_id: int) -> int:
     return len(webhooks.fan_out(event_id))
 
 
-@shared_task(name="integrations.fan_out_events")
+# Nobody waits for its result (see disputes.send_notification_emails).
+@shared_task(name="integrations.fan_out_events", ignore_result=True)
 def fan_out_events(event_ids: list[int]) -> int:
     """Many events' fan-outs (the deadline sweep's batch queues one message per
     EVENTS_PER_TASK). One that fails is left to the outbox sweep, as a lost task."""

@@ -8,8 +8,9 @@ deadline sweep, which assigns a whole batch at once, asks a ``MediatorPool``
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
@@ -51,7 +52,9 @@ def open_case_counts(user_ids: Iterable[int]) -> dict[int, int]:
     rows = (
         Dispute.objects.filter(assigned_mediator_id__in=list(user_ids), state__in=OPEN_STATES)
         .values("assigned_mediator_id")
-        .annotate(n=Count("id"))
+        # COUNT(*), not of a column: the partial index dispute_open_by_mediator
+        # answers it alone (an index-only scan).
+        .annotate(n=Count("*"))
     )
     return {row["assigned_mediator_id"]: row["n"] for row in rows}
 
@@ -108,13 +111,23 @@ class MediatorPool:
     (the deadline sweep), then kept up to date in memory as the batch assigns.
 
     ``choose`` answers exactly what ``choose_mediator`` would answer at that point
-    of the batch: ``moved`` must be told of every case of the batch that enters or
-    leaves the open states (or changes hands), as the counting query would see it.
+    of the batch (the least-loaded non-barred mediator below capacity, ties to the
+    lowest id): ``moved`` must be told of every case of the batch that enters or
+    leaves the open states, or changes hands, as the counting query would see it.
+    The candidates wait in heaps ordered as ``_least_loaded`` orders them, so a
+    choice costs a few pops rather than a pass over the roster (500 mediators at
+    1 000 000 disputes, 500 cases a batch).
     """
 
     capacity: dict[int, int]
     seniors: set[int]
     load: dict[int, int]
+    _everyone: list[tuple[int, int]] = field(default_factory=list)
+    _seniors: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for user_id in self.capacity:
+            self._push(user_id)
 
     @classmethod
     def locked(cls) -> MediatorPool:
@@ -142,24 +155,41 @@ class MediatorPool:
 
     def choose(self, dispute: Dispute, *, appeal: bool, exclude: Iterable[int] = ()) -> int | None:
         barred = _barred(dispute, appeal=appeal, exclude=exclude)
-        return _least_loaded(
-            (
-                (user_id, cap)
-                for user_id, cap in self.capacity.items()
-                if user_id not in barred and (not appeal or user_id in self.seniors)
-            ),
-            self.load,
-        )
+        heap = self._seniors if appeal else self._everyone
+        passed: list[tuple[int, int]] = []
+        chosen = None
+        while heap:
+            entry = heapq.heappop(heap)
+            load, user_id = entry
+            if load != self.load.get(user_id, 0) or load >= self.capacity[user_id]:
+                # Stale (``moved`` pushed the current count), or full: ``moved``
+                # pushes it again when one of its cases leaves.
+                continue
+            passed.append(entry)
+            if user_id not in barred:
+                chosen = user_id
+                break
+        for entry in passed:
+            heapq.heappush(heap, entry)
+        return chosen
 
     def moved(
         self, *, before: int | None, after: int | None, was_open: bool, is_open: bool
     ) -> None:
         """A case of the batch went from mediator ``before`` (in an open state or not)
         to ``after``: the counts change as ``open_case_counts`` would see it."""
-        if was_open and before is not None:
+        if was_open and before is not None and before in self.capacity:
             self.load[before] = self.load.get(before, 0) - 1
-        if is_open and after is not None:
+            self._push(before)
+        if is_open and after is not None and after in self.capacity:
             self.load[after] = self.load.get(after, 0) + 1
+            self._push(after)
+
+    def _push(self, user_id: int) -> None:
+        entry = (self.load.get(user_id, 0), user_id)
+        heapq.heappush(self._everyone, entry)
+        if user_id in self.seniors:
+            heapq.heappush(self._seniors, entry)
 
 
 def leads() -> list[int]:

@@ -108,6 +108,7 @@ def _compare_and_set(from_state: str, common: dict[str, Any], group: list[Step])
     for name, value in common.items():
         field = Dispute._meta.get_field(name)
         assert isinstance(field, Field)
+        assert field.column is not None
         sets.append(f"{qn(field.column)} = %s")
         params.append(field.get_db_prep_save(value, connection))
     # Typed cells: a column of NULLs (nobody assigned) would otherwise be text.
