@@ -173,3 +173,29 @@ def test_the_sweep_costs_the_same_queries_for_two_due_disputes_as_for_fifty(
     # preferences, the notifications, RELEASE; RELEASE; SAVEPOINT, the next batch
     # (none), RELEASE; is any reminder due. (BEGIN and COMMIT in production.)
     assert len(many) == 18, "\n".join(many)
+
+
+def test_a_failing_batch_costs_its_cases_nothing_they_go_one_at_a_time(
+    buyer, seller, mediator, senior, monkeypatch
+):
+    people = {"buyer": buyer, "seller": seller, "mediator": mediator, "senior": senior}
+    cases = _cases(["awaiting_seller", "negotiating_offer_from_seller"], people, copies=3)
+    _roster(people)
+
+    calls = []
+
+    def broken(due, now):
+        calls.append(len(due))
+        # Half written, then an error: the savepoint takes it all back.
+        DisputeEvent.objects.filter(dispute__in=cases).update(kind="tampered")
+        raise RuntimeError("a bug in the batch")
+
+    monkeypatch.setattr(deadlines, "apply_timeouts", broken)
+    moment = max(d.deadline_at for d in cases) + timedelta(seconds=1)
+    with time_machine.travel(moment, tick=False):
+        result = services.sweep(batch=4)
+    assert (result.timeouts, result.skipped) == (len(cases), [])
+    assert calls == [4, 2]
+    assert not DisputeEvent.objects.filter(kind="tampered").exists()
+    assert set(Dispute.objects.values_list("state", flat=True)) == {"under_review"}
+    assert list(verify_all()) == []
