@@ -153,7 +153,7 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=person,
-            event=n.event,
+            event_id=n.event.pk,
             dispute_id=n.dispute.pk,
             category=categories[n.event.pk],
             title=titles[n.event.kind].format(ref=n.dispute.reference),

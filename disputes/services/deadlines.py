@@ -138,7 +138,7 @@ def _apply_timeouts(rows: list[Dispute], now: datetime) -> list[Due]:
             due.append((row.pk, None))
             continue
         due.append((row.pk, (row, name, build)))
-    apply_timeouts([batched for _pk, batched in due if batched is not None], now)
+    apply_timeouts([batched for _pk, batched in due if batched is not None])
     return due
 
 

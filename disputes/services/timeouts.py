@@ -13,16 +13,22 @@ locked once and chosen in memory (``MediatorPool``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field
+from django.utils import timezone
 
 from disputes.errors import Conflict
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify_many
-from disputes.services.engine import Step, apply_step, check_transition, plan_transition
+from disputes.services.engine import (
+    Change,
+    Step,
+    apply_step,
+    check_transition,
+    plan_transition,
+)
 from disputes.services.transitions import BatchBuild
 from disputes.workflow import Role
 from mediation.assignment import OPEN_STATES, MediatorPool
@@ -31,8 +37,9 @@ from mediation.assignment import OPEN_STATES, MediatorPool
 PER_ROW = ("event_count", "chain_head", "assigned_mediator_id")
 
 
-def apply_timeouts(due: Sequence[tuple[Dispute, str, BatchBuild]], now: datetime) -> int:
-    """Apply each (locked dispute, timeout name, batch build), in the order given.
+def apply_timeouts(due: Sequence[tuple[Dispute, str, BatchBuild]]) -> int:
+    """Apply each (locked dispute, timeout name, batch build), in the order given,
+    at the batch's moment (as a transition takes its own, not the sweep's start).
 
     The caller holds the rows' locks (SELECT … FOR UPDATE), in a transaction
     that this either completes or leaves with an exception and nothing written
@@ -40,7 +47,8 @@ def apply_timeouts(due: Sequence[tuple[Dispute, str, BatchBuild]], now: datetime
     """
     if not due:
         return 0
-    changes: dict[int, Any] = {}
+    now = timezone.now()
+    changes: dict[int, Change] = {}
     by_name: dict[str, list[Dispute]] = {}
     builds: dict[str, BatchBuild] = {}
     for dispute, name, build in due:

@@ -184,7 +184,7 @@ def test_a_failing_batch_costs_its_cases_nothing_they_go_one_at_a_time(
 
     calls = []
 
-    def broken(due, now):
+    def broken(due):
         calls.append(len(due))
         # Half written, then an error: the savepoint takes it all back.
         DisputeEvent.objects.filter(dispute__in=cases).update(kind="tampered")
