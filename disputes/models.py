@@ -172,6 +172,16 @@ class Dispute(models.Model):
                 name="dispute_dashboard_resolved",
                 condition=Q(state__in=["resolved", "closed"]),
             ),
+            # Each mediator's open cases (mediation.assignment.open_case_counts), read
+            # on every assignment and once per batch of the deadline sweep: an
+            # index-only scan of the open cases alone, where the plain foreign-key
+            # index made it read every assigned row to check its state (0.3 s at
+            # 1 000 000 disputes).
+            models.Index(
+                fields=["assigned_mediator"],
+                name="dispute_open_by_mediator",
+                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+            ),
         ]
         constraints = [
             # SPEC section 2: at most one active dispute per order.

@@ -8,7 +8,9 @@ fast path missed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +19,8 @@ from django.utils.translation import gettext as _
 from disputes import notification_emails
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
 
 CATEGORY_OF_KIND = {
     "make_offer": NotificationCategory.OFFERS,
@@ -86,6 +90,25 @@ def concerned(dispute: Dispute, visibility: str) -> set[int]:
     return people
 
 
+@dataclass
+class Notice:
+    """An event to tell ``people`` about (already resolved: see ``recipients_of``)."""
+
+    dispute: Dispute
+    event: DisputeEvent
+    people: list[int]
+    body: str = ""
+
+
+def recipients_of(
+    dispute: Dispute, event: DisputeEvent, recipients: Iterable[int] | None = None
+) -> list[int]:
+    """Who is told of ``event``: ``recipients`` or everyone it concerns, never its actor."""
+    if recipients is None:
+        recipients = concerned(dispute, event.visibility)
+    return sorted(set(recipients) - {event.actor_id})
+
+
 def notify(
     dispute: Dispute,
     event: DisputeEvent,
@@ -97,36 +120,52 @@ def notify(
 
     Two queries: the recipients' email preferences, and one insert.
     """
-    if event.visibility in (Visibility.ALL, Visibility.SELLER):
+    return notify_many([Notice(dispute, event, recipients_of(dispute, event, recipients), body)])
+
+
+def notify_many(notices: Sequence[Notice]) -> list[Notification]:
+    """``notify`` for many events at once (the deadline sweep's batch), in the same
+    two queries whatever their number: everyone's preferences, one insert."""
+    webhook_events = [
+        n.event.pk for n in notices if n.event.visibility in (Visibility.ALL, Visibility.SELLER)
+    ]
+    if webhook_events:
         # Sellers' webhooks (integrations app): fanned out by a task after commit.
-        transaction.on_commit(lambda: _enqueue_webhooks(event.pk))
-    if recipients is None:
-        recipients = concerned(dispute, event.visibility)
-    people = sorted(set(recipients) - {event.actor_id})
-    if not people:
+        transaction.on_commit(lambda: _enqueue_webhooks(webhook_events))
+    notices = [n for n in notices if n.people]
+    if not notices:
         return []
-    category = CATEGORY_OF_KIND.get(event.kind, NotificationCategory.CASE)
+    categories = {
+        n.event.pk: CATEGORY_OF_KIND.get(n.event.kind, NotificationCategory.CASE) for n in notices
+    }
     email_off = set(
         NotificationPreference.objects.filter(
-            user_id__in=people, category=category, email=False
-        ).values_list("user_id", flat=True)
+            user_id__in={p for n in notices for p in n.people},
+            category__in=set(categories.values()),
+            email=False,
+        ).values_list("user_id", "category")
     )
-    title = title_for(event.kind, dispute.reference)
     now = timezone.now()
+    # Translated once per kind, not once per notification (the sweep writes
+    # thousands of the same two).
+    titles = {
+        kind: _(TITLES.get(kind, "{ref}: case updated")) for kind in {n.event.kind for n in notices}
+    }
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=person,
-            event=event,
-            dispute_id=dispute.pk,
-            category=category,
-            title=title,
-            body=body,
+            event_id=n.event.pk,
+            dispute_id=n.dispute.pk,
+            category=categories[n.event.pk],
+            title=titles[n.event.kind].format(ref=n.dispute.reference),
+            body=n.body,
             created_at=now,
             email_status=Notification.EmailStatus.OFF
-            if person in email_off
+            if (person, categories[n.event.pk]) in email_off
             else Notification.EmailStatus.PENDING,
         )
-        for person in people
+        for n in notices
+        for person in n.people
     )
     to_email = [n.pk for n in notifications if n.email_status == Notification.EmailStatus.PENDING]
     if to_email:
@@ -134,12 +173,13 @@ def notify(
     return notifications
 
 
-def _enqueue_webhooks(event_id: int) -> None:
-    from integrations.webhooks import on_event
+def _enqueue_webhooks(event_ids: list[int]) -> None:
+    from integrations.webhooks import on_events
 
-    on_event(event_id)
+    on_events(event_ids)
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    # In batches, one task each; what the broker refuses the outbox sweep sends.
+    # In batches, one task each (the sweep's thousands too); what the broker
+    # refuses the outbox sweep sends.
     notification_emails.enqueue(notification_ids)

@@ -1,13 +1,31 @@
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from integrations import idempotency, webhooks
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="integrations.fan_out_event")
 def fan_out_event(event_id: int) -> int:
     return len(webhooks.fan_out(event_id))
+
+
+# Nobody waits for its result (see disputes.send_notification_emails).
+@shared_task(name="integrations.fan_out_events", ignore_result=True)
+def fan_out_events(event_ids: list[int]) -> int:
+    """Many events' fan-outs (the deadline sweep's batch queues one message per
+    EVENTS_PER_TASK). One that fails is left to the outbox sweep, as a lost task."""
+    created = 0
+    for pk in event_ids:
+        try:
+            created += len(webhooks.fan_out(pk))
+        except Exception:
+            logger.exception("webhook fan-out of event %s failed", pk)
+    return created
 
 
 @shared_task(name="integrations.deliver_webhook")

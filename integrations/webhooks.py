@@ -144,6 +144,10 @@ def enqueue(delivery_id: int, countdown: float = 0) -> None:
         logger.warning("could not enqueue webhook delivery %s", delivery_id, exc_info=True)
 
 
+# Events per fan-out task when many are queued at once.
+EVENTS_PER_TASK = 100
+
+
 def on_event(event_id: int) -> None:
     """Called after the commit of every event: the fan-out runs in a task."""
     from integrations.tasks import fan_out_event
@@ -152,6 +156,27 @@ def on_event(event_id: int) -> None:
         fan_out_event.delay(event_id)
     except Exception:
         logger.warning("could not enqueue webhook fan-out of %s", event_id, exc_info=True)
+
+
+def on_events(event_ids: list[int]) -> None:
+    """``on_event`` for many events at once (the deadline sweep's batch): a few alone
+    get a task each; more go a task per EVENTS_PER_TASK, so that queueing them does
+    not cost the sweep a round trip to the broker per event."""
+    from integrations.tasks import fan_out_events
+
+    if len(event_ids) < EVENTS_PER_TASK:
+        for pk in event_ids:
+            on_event(pk)
+        return
+    for start in range(0, len(event_ids), EVENTS_PER_TASK):
+        chunk = event_ids[start : start + EVENTS_PER_TASK]
+        try:
+            fan_out_events.delay(chunk)
+        except Exception:
+            # The outbox sweep (fan_out_missed) fans them out later.
+            logger.warning(
+                "could not enqueue webhook fan-out of %s events", len(chunk), exc_info=True
+            )
 
 
 # --- delivery -------------------------------------------------------------------

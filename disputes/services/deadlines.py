@@ -1,10 +1,16 @@
 """The deadline sweep (ARCHITECTURE rule 5): due waits get their timeout transition,
 near ones a reminder. Safe to run twice at once: rows are taken with SKIP LOCKED
-and every step re-checks under the row lock."""
+and every step re-checks under the row lock.
+
+Timeouts go a batch at a time (disputes.services.timeouts: the same steps as a
+single transition, in a constant number of queries); the ones that issue a
+refund, and a batch that fails, go one dispute at a time.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,8 +21,9 @@ from django.utils import timezone
 from disputes.errors import DisputeError
 from disputes.models import Dispute
 from disputes.notifications import concerned
-from disputes.services.engine import append_event
-from disputes.services.transitions import TIMEOUT_SERVICES
+from disputes.services.engine import append_event, check_transition
+from disputes.services.timeouts import apply_timeouts
+from disputes.services.transitions import TIMEOUT_SERVICES, BatchBuild, batch_build
 from disputes.workflow import RULES, deadline_sentence, next_reminder_at, waiting_party
 
 log = logging.getLogger(__name__)
@@ -33,13 +40,23 @@ def sweep(*, now: datetime | None = None, batch: int = 500) -> SweepResult:
     """Apply every due timeout, then send every due reminder, in batches."""
     now = now or timezone.now()
     result = SweepResult()
-    _sweep_column("deadline_at", now, batch, result, _apply_timeout)
-    _sweep_column("reminder_at", now, batch, result, _send_reminder)
+    _sweep_column("deadline_at", now, batch, result, _apply_timeout, _apply_timeouts)
+    _sweep_column("reminder_at", now, batch, result, _send_reminder, None)
     return result
 
 
+# One due row: its id, and, for a timeout the batch can apply, the locked row and
+# the timeout's name and batch build (else None: the row goes one at a time).
+Due = tuple[int, tuple[Dispute, str, BatchBuild] | None]
+
+
 def _sweep_column(
-    column: str, now: datetime, batch: int, result: SweepResult, step: object
+    column: str,
+    now: datetime,
+    batch: int,
+    result: SweepResult,
+    step: Callable[[int, datetime], bool],
+    apply_batch: Callable[[list[Dispute], datetime], list[Due]] | None,
 ) -> None:
     # The usual case, beat every minute with nothing due: one read on the
     # column's partial index and no transaction (three round trips fewer; the
@@ -51,35 +68,78 @@ def _sweep_column(
         with transaction.atomic():
             # SKIP LOCKED: a concurrent sweep (or a user's transition) holds those
             # rows; they are someone else's to handle now.
-            due = list(
+            rows = list(
                 Dispute.objects.filter(**{f"{column}__lte": now})
                 .exclude(pk__in=failed)
                 .order_by(column)
-                .select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[:batch]
+                .select_for_update(skip_locked=True)[:batch]
             )
-            if not due:
+            if not rows:
                 return
-            for pk in due:
+            pending: list[int] = [row.pk for row in rows]
+            if apply_batch is not None:
+                # Most timeouts of the batch at once, in a savepoint: should that
+                # fail, the batch goes one dispute at a time below, so that one
+                # bad case costs the others nothing.
                 try:
                     with transaction.atomic():
-                        done = step(pk, now)  # type: ignore[operator]
-                except DisputeError as exc:
-                    # Not due any more (a user moved it first): nothing to do.
-                    log.info("sweep: dispute %s: %s", pk, exc)
-                    done = False
+                        due = apply_batch(rows, now)
                 except Exception:
-                    log.exception("sweep: dispute %s failed", pk)
-                    failed.add(pk)
-                    result.skipped.append(pk)
-                    continue
-                if done:
-                    if column == "deadline_at":
-                        result.timeouts += 1
-                    else:
-                        result.reminders += 1
+                    log.exception("sweep: a batch of %s failed; one at a time", len(rows))
                 else:
-                    failed.add(pk)
+                    result.timeouts += sum(1 for _pk, batched in due if batched is not None)
+                    pending = [pk for pk, batched in due if batched is None]
+            for pk in pending:
+                _one_by_one(pk, now, column, step, result, failed)
+
+
+def _one_by_one(
+    pk: int,
+    now: datetime,
+    column: str,
+    step: Callable[[int, datetime], bool],
+    result: SweepResult,
+    failed: set[int],
+) -> None:
+    try:
+        with transaction.atomic():
+            done = step(pk, now)
+    except DisputeError as exc:
+        # Not due any more (a user moved it first): nothing to do.
+        log.info("sweep: dispute %s: %s", pk, exc)
+        done = False
+    except Exception:
+        log.exception("sweep: dispute %s failed", pk)
+        failed.add(pk)
+        result.skipped.append(pk)
+        return
+    if done:
+        if column == "deadline_at":
+            result.timeouts += 1
+        else:
+            result.reminders += 1
+    else:
+        failed.add(pk)
+
+
+def _apply_timeouts(rows: list[Dispute], now: datetime) -> list[Due]:
+    """The batch's timeouts that have a batch build, applied together; the others
+    (refunds, and any the table refuses now) are left to go one at a time."""
+    due: list[Due] = []
+    for row in rows:
+        name = RULES[row.deadline_rule].on_timeout if row.deadline_rule else ""
+        build = batch_build(name) if name else None
+        if build is None or row.deadline_at is None or row.deadline_at > now:
+            due.append((row.pk, None))
+            continue
+        try:
+            check_transition(row, None, name)
+        except DisputeError:
+            due.append((row.pk, None))
+            continue
+        due.append((row.pk, (row, name, build)))
+    apply_timeouts([batched for _pk, batched in due if batched is not None])
+    return due
 
 
 def _apply_timeout(pk: int, now: datetime) -> bool:

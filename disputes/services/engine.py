@@ -23,7 +23,7 @@ from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
-from disputes.notifications import notify
+from disputes.notifications import Notice, notify, notify_many, recipients_of
 from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, permits, role_in
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
@@ -86,6 +86,24 @@ def lock(dispute_id: int) -> Dispute:
     )
 
 
+@dataclass
+class Step:
+    """One transition worked out under the row lock, not yet written: the row's new
+    values, its event and, when the case changes hands, the ``assigned`` event."""
+
+    locked: Dispute
+    from_state: str
+    values: dict[str, Any]
+    event: DisputeEvent
+    assigned: DisputeEvent | None
+    change: Change
+
+
+# Who takes a case arriving in review: ``choose_mediator`` for one transition, a
+# ``MediatorPool`` for the sweep's batch (mediation.assignment).
+Chooser = Callable[..., int | None]
+
+
 def run_transition(
     dispute: Dispute,
     actor: User | None,
@@ -93,71 +111,112 @@ def run_transition(
     build: Callable[[Dispute, Role], Change],
 ) -> Dispute:
     """Apply transition ``name`` for ``actor`` (None: the system); returns the updated dispute."""
-    transition = TRANSITIONS[name]
+    from mediation.assignment import choose_mediator
+
     with transaction.atomic():
         locked = lock(dispute.pk)
-        role = role_in(locked, actor)
-        if role is None:
-            raise NotYours("You have no part in this dispute.")
-        if not permits(transition, locked, role, actor):
-            raise NotAllowedNow(_refusal(transition.label, locked))
+        role = check_transition(locked, actor, name)
         change = build(locked, role)
-        now = timezone.now()
-        from_state = locked.state
-        target = change.target or transition.target or from_state
-        rule = change.rule
-        if rule == KEEP and target != from_state and transition.starts not in (None, SETTLE):
-            rule = transition.starts
-        if target in TERMINAL_STATES:
-            rule = None
-        values: dict[str, Any] = {"state": target, **change.fields}
-        if change.settlement is not None:
-            values["settlement"] = change.settlement
-        if target in TERMINAL_STATES:
-            values.setdefault("closed_at", now)
-        if locked.is_overdue and target not in REVIEW_STATES:
-            # "Overdue" is about a review; a case that left review is not.
-            values.setdefault("is_overdue", False)
-        if rule != KEEP:
-            values.update(deadline_fields(rule, now, change.duration))
-        event = next_event(
-            locked,
-            kind=name,
-            actor_id=actor.pk if actor else None,
-            actor_role=role.value,
-            created_at=now,
-            from_state=from_state,
-            to_state=target,
-            details=change.details,
-            visibility=change.visibility,
-        )
-        values.update(event_count=event.seq, chain_head=event.hash)
-        assigned = _assignment(name, locked, from_state, target, event, now)
-        if assigned is not None:
-            values.update(
-                assigned_mediator_id=assigned.details["mediator"],
-                event_count=assigned.seq,
-                chain_head=assigned.hash,
-            )
+        step = plan_transition(locked, actor, role, name, change, timezone.now(), choose_mediator)
         updated = Dispute.objects.filter(
-            pk=locked.pk, state=from_state, version=locked.version
-        ).update(version=F("version") + 1, **values)
+            pk=locked.pk, state=step.from_state, version=locked.version
+        ).update(version=F("version") + 1, **step.values)
         if updated != 1:
             raise Conflict("Someone else changed this dispute at the same moment; reload it.")
-        event.save(force_insert=True)
-        previous_mediator = locked.assigned_mediator_id
-        for key, value in values.items():
-            setattr(locked, key, value)
-        locked.version += 1
-        # The transition's news goes to whoever had the case; the new mediator
-        # hears of it through the assignment.
-        locked.assigned_mediator_id = previous_mediator
-        notify(locked, event, recipients=change.recipients, body=change.notify_body)
-        if assigned is not None:
-            locked.assigned_mediator_id = assigned.details["mediator"]
-            assigned.save(force_insert=True)
-            _notify_assignment(locked, assigned, previous_mediator)
+        step.event.save(force_insert=True)
+        news, handover = apply_step(step)
+        notify_many([news])
+        if handover is not None:
+            assert step.assigned is not None
+            step.assigned.save(force_insert=True)
+            notify_many([handover])
     return locked
+
+
+def check_transition(locked: Dispute, actor: User | None, name: str) -> Role:
+    """The actor's role in the locked dispute, if the table lets it take ``name`` now."""
+    transition = TRANSITIONS[name]
+    role = role_in(locked, actor)
+    if role is None:
+        raise NotYours("You have no part in this dispute.")
+    if not permits(transition, locked, role, actor):
+        raise NotAllowedNow(_refusal(transition.label, locked))
+    return role
+
+
+def plan_transition(
+    locked: Dispute,
+    actor: User | None,
+    role: Role,
+    name: str,
+    change: Change,
+    now: datetime,
+    choose: Chooser,
+) -> Step:
+    """What transition ``name`` writes: the row's new values and its event(s), chained
+    to the dispute's head. No writes (``choose`` may lock the roster)."""
+    transition = TRANSITIONS[name]
+    from_state = locked.state
+    target = change.target or transition.target or from_state
+    rule = change.rule
+    if rule == KEEP and target != from_state and transition.starts not in (None, SETTLE):
+        rule = transition.starts
+    if target in TERMINAL_STATES:
+        rule = None
+    values: dict[str, Any] = {"state": target, **change.fields}
+    if change.settlement is not None:
+        values["settlement"] = change.settlement
+    if target in TERMINAL_STATES:
+        values.setdefault("closed_at", now)
+    if locked.is_overdue and target not in REVIEW_STATES:
+        # "Overdue" is about a review; a case that left review is not.
+        values.setdefault("is_overdue", False)
+    if rule != KEEP:
+        values.update(deadline_fields(rule, now, change.duration))
+    event = next_event(
+        locked,
+        kind=name,
+        actor_id=actor.pk if actor else None,
+        actor_role=role.value,
+        created_at=now,
+        from_state=from_state,
+        to_state=target,
+        details=change.details,
+        visibility=change.visibility,
+    )
+    values.update(event_count=event.seq, chain_head=event.hash)
+    assigned = _assignment(name, locked, from_state, target, event, now, choose)
+    if assigned is not None:
+        values.update(
+            assigned_mediator_id=assigned.details["mediator"],
+            event_count=assigned.seq,
+            chain_head=assigned.hash,
+        )
+    return Step(locked, from_state, values, event, assigned, change)
+
+
+def apply_step(step: Step) -> tuple[Notice, Notice | None]:
+    """Set a written step's values on its locked instance; who hears of the
+    transition, and (when the case changed hands) of the assignment."""
+    locked = step.locked
+    previous_mediator = locked.assigned_mediator_id
+    for key, value in step.values.items():
+        setattr(locked, key, value)
+    locked.version += 1
+    # The transition's news goes to whoever had the case; the new mediator
+    # hears of it through the assignment.
+    locked.assigned_mediator_id = previous_mediator
+    news = Notice(
+        locked,
+        step.event,
+        recipients_of(locked, step.event, step.change.recipients),
+        step.change.notify_body,
+    )
+    if step.assigned is None:
+        return news, None
+    locked.assigned_mediator_id = step.assigned.details["mediator"]
+    people = {step.assigned.details["mediator"], previous_mediator} - {None}
+    return news, Notice(locked, step.assigned, sorted(p for p in people if p is not None))
 
 
 def _assignment(
@@ -167,6 +226,7 @@ def _assignment(
     target: str,
     after: DisputeEvent,
     now: datetime,
+    choose: Chooser,
 ) -> DisputeEvent | None:
     """The ``assigned`` event that follows ``after`` in the same transaction, or None.
 
@@ -176,11 +236,9 @@ def _assignment(
     When nobody is free the case waits unassigned in the queue (an overdue one
     stays with its mediator, and the leads hear about it).
     """
-    from mediation.assignment import choose_mediator
-
     current = locked.assigned_mediator_id
     if name == "review_overdue":
-        chosen = choose_mediator(
+        chosen = choose(
             locked,
             appeal=locked.state == DisputeState.APPEALED,
             exclude=[current] if current is not None else [],
@@ -188,7 +246,7 @@ def _assignment(
         if chosen is None:
             return None
     elif target in REVIEW_STATES and from_state not in PLATFORM_PHASE:
-        chosen = choose_mediator(locked, appeal=target == DisputeState.APPEALED)
+        chosen = choose(locked, appeal=target == DisputeState.APPEALED)
         if chosen == current:
             # Back to the mediator who already has it (or still nobody): nothing moves.
             return None
@@ -251,11 +309,6 @@ def assignment_event(
     )
     locked.assigned_mediator = mediator
     return locked
-
-
-def _notify_assignment(locked: Dispute, event: DisputeEvent, previous: int | None) -> None:
-    people = {event.details["mediator"], previous} - {None}
-    notify(locked, event, recipients=[p for p in people if p is not None])
 
 
 def append_event(

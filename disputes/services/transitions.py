@@ -7,7 +7,7 @@ call these and nothing else writes a dispute's state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,9 @@ from disputes.notifications import concerned
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import Role
+
+# A timeout's changes for a batch of locked disputes, in their order.
+BatchBuild = Callable[[Sequence[Dispute]], list[Change]]
 
 # money_field: 14 digits, 2 after the point.
 MAX_AMOUNT = Decimal("1e12")
@@ -102,7 +105,12 @@ def _party(role: Role) -> str:
 
 
 def _expire_open_offers(dispute: Dispute, status: str = OfferStatus.EXPIRED) -> None:
-    Offer.objects.filter(dispute=dispute, status=OfferStatus.OPEN).update(
+    _expire_open_offers_of([dispute], status)
+
+
+def _expire_open_offers_of(disputes: Sequence[Dispute], status: str = OfferStatus.EXPIRED) -> None:
+    """One query, whatever the number of disputes (the sweep expires a batch's at once)."""
+    Offer.objects.filter(dispute_id__in=[d.pk for d in disputes], status=OfferStatus.OPEN).update(
         status=status, responded_at=timezone.now()
     )
 
@@ -367,28 +375,38 @@ def dispute_seller_silence(*, dispute: Dispute) -> Dispute:
     grant_claim, → resolved with the buyer's requested outcome."""
 
     def build(d: Dispute, role: Role) -> Change:
-        details = {"deadline_passed": "seller_response"}
         if settings.SELLER_SILENCE_POLICY == "grant_claim":
             amount = d.claimed_amount if d.requested_outcome != Outcome.REPLACEMENT else Decimal(0)
             change = _settle(
                 d, d.requested_outcome, amount, final=False, kind=ResolutionKind.SELLER_SILENCE
             )
             change.fields["seller_silent"] = True
-            change.details = {**details, "granted": True}
+            change.details = {"deadline_passed": "seller_response", "granted": True}
             return change
-        return Change(fields={"seller_silent": True}, details=details)
+        return _seller_silence_changes([d])[0]
 
     return run_transition(dispute, None, "seller_silence", build)
+
+
+def _seller_silence_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    return [
+        Change(fields={"seller_silent": True}, details={"deadline_passed": "seller_response"})
+        for _d in disputes
+    ]
 
 
 def dispute_negotiation_timeout(*, dispute: Dispute) -> Dispute:
     """negotiating → under_review when the negotiation window passes; open offers expire."""
 
-    def build(d: Dispute, role: Role) -> Change:
-        _expire_open_offers(d)
-        return Change(fields={"open_offer_party": ""}, details={"deadline_passed": "negotiation"})
+    return run_transition(dispute, None, "negotiation_timeout", _one(_negotiation_timeout_changes))
 
-    return run_transition(dispute, None, "negotiation_timeout", build)
+
+def _negotiation_timeout_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    _expire_open_offers_of(disputes)
+    return [
+        Change(fields={"open_offer_party": ""}, details={"deadline_passed": "negotiation"})
+        for _d in disputes
+    ]
 
 
 # A mediator's own deadline for an answer: at least a day, at most a month.
@@ -445,13 +463,17 @@ def dispute_provide_info(*, dispute: Dispute, actor: User, answer: str) -> Dispu
 def dispute_info_timeout(*, dispute: Dispute) -> Dispute:
     """awaiting_info → under_review when the asked party lets the deadline pass."""
 
-    def build(d: Dispute, role: Role) -> Change:
-        return Change(
+    return run_transition(dispute, None, "info_timeout", _one(_info_timeout_changes))
+
+
+def _info_timeout_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    return [
+        Change(
             fields={"info_requested_from": ""},
             details={"deadline_passed": "info_response", "party": d.info_requested_from},
         )
-
-    return run_transition(dispute, None, "info_timeout", build)
+        for d in disputes
+    ]
 
 
 def dispute_review_overdue(*, dispute: Dispute) -> Dispute:
@@ -459,20 +481,24 @@ def dispute_review_overdue(*, dispute: Dispute) -> Dispute:
     new review window, the leads are told, and the engine reassigns it to the
     least-loaded other mediator (mediation.assignment)."""
 
+    return run_transition(dispute, None, "review_overdue", _one(_review_overdue_changes))
+
+
+def _review_overdue_changes(disputes: Sequence[Dispute]) -> list[Change]:
     from mediation.assignment import leads
 
-    def build(d: Dispute, role: Role) -> Change:
-        rule = "appeal_review" if d.state == DisputeState.APPEALED else "mediator_review"
-        return Change(
-            rule=rule,
+    told = set(leads())
+    return [
+        Change(
+            rule="appeal_review" if d.state == DisputeState.APPEALED else "mediator_review",
             fields={"is_overdue": True},
             details={"deadline_passed": d.deadline_rule},
             # Everyone the case concerns, and the mediation leads (SPEC: on breach
             # the leads are told); the engine then reassigns it.
-            recipients=concerned(d, Visibility.ALL) | set(leads()),
+            recipients=concerned(d, Visibility.ALL) | told,
         )
-
-    return run_transition(dispute, None, "review_overdue", build)
+        for d in disputes
+    ]
 
 
 def dispute_decide(
@@ -685,11 +711,15 @@ def dispute_forfeit_return(*, dispute: Dispute) -> Dispute:
     """resolved (return to ship) → closed when the buyer does not ship in time:
     the refund is forfeited."""
 
-    def build(d: Dispute, role: Role) -> Change:
-        ReturnShipment.objects.filter(dispute=d).update(forfeited=True)
-        return Change(settlement=Settlement.NONE, details={"deadline_passed": "return_shipment"})
+    return run_transition(dispute, None, "forfeit_return", _one(_forfeit_return_changes))
 
-    return run_transition(dispute, None, "forfeit_return", build)
+
+def _forfeit_return_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    ReturnShipment.objects.filter(dispute_id__in=[d.pk for d in disputes]).update(forfeited=True)
+    return [
+        Change(settlement=Settlement.NONE, details={"deadline_passed": "return_shipment"})
+        for _d in disputes
+    ]
 
 
 def dispute_ship_replacement(
@@ -710,12 +740,14 @@ def dispute_ship_replacement(
 def dispute_replacement_timeout(*, dispute: Dispute) -> Dispute:
     """resolved (replacement due) → under_review when the seller does not ship in time."""
 
-    def build(d: Dispute, role: Role) -> Change:
-        return Change(
-            settlement=Settlement.NONE, details={"deadline_passed": "replacement_shipment"}
-        )
+    return run_transition(dispute, None, "replacement_timeout", _one(_replacement_timeout_changes))
 
-    return run_transition(dispute, None, "replacement_timeout", build)
+
+def _replacement_timeout_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    return [
+        Change(settlement=Settlement.NONE, details={"deadline_passed": "replacement_shipment"})
+        for _d in disputes
+    ]
 
 
 def dispute_complete(*, dispute: Dispute) -> Dispute:
@@ -742,6 +774,12 @@ def dispute_cancel(*, dispute: Dispute, actor: User, reason: str = "") -> Disput
     return run_transition(dispute, actor, "cancel", build)
 
 
+def _one(changes: BatchBuild) -> Callable[[Dispute, Role], Change]:
+    """A timeout's build for one dispute: its batch build with a batch of one, so the
+    sweep's batch and a single transition write the same thing."""
+    return lambda d, role: changes([d])[0]
+
+
 # The timeout action of each deadline rule, as the sweep applies it.
 TIMEOUT_SERVICES = {
     "seller_silence": dispute_seller_silence,
@@ -752,4 +790,24 @@ TIMEOUT_SERVICES = {
     "forfeit_return": dispute_forfeit_return,
     "confirm_return": dispute_confirm_return,
     "replacement_timeout": dispute_replacement_timeout,
+}
+
+
+def batch_build(name: str) -> BatchBuild | None:
+    """How the sweep builds timeout ``name`` for a whole batch of locked disputes (its
+    writes besides the dispute rows in one query per batch), or None when it must go
+    one dispute at a time: the timeouts that issue a refund (``issue_refund`` locks
+    and sums each order's ledger)."""
+    if name == "seller_silence" and settings.SELLER_SILENCE_POLICY == "grant_claim":
+        return None
+    return BATCH_BUILDS.get(name)
+
+
+BATCH_BUILDS: dict[str, BatchBuild] = {
+    "seller_silence": _seller_silence_changes,
+    "negotiation_timeout": _negotiation_timeout_changes,
+    "info_timeout": _info_timeout_changes,
+    "review_overdue": _review_overdue_changes,
+    "forfeit_return": _forfeit_return_changes,
+    "replacement_timeout": _replacement_timeout_changes,
 }

@@ -288,3 +288,48 @@ def test_an_overdue_case_stays_put_when_nobody_else_is_free_and_the_leads_hear(m
         lead.pk,
     }
     _chain_ok(d)
+
+
+def test_the_sweeps_pool_chooses_as_a_fresh_count_would_after_every_move():
+    """Property-style, in memory: the pool's heaps (kept up to date by ``moved``)
+    always give the answer of the plain least-loaded rule over the current loads,
+    for random rosters, parties, appeals, exclusions and cases coming and going."""
+    from types import SimpleNamespace
+
+    from mediation.assignment import MediatorPool, _barred, _least_loaded
+
+    rng = random.Random(20261127)
+    for round_ in range(200):
+        ids = rng.sample(range(1, 40), rng.randint(1, 8))
+        capacity = {uid: rng.randint(0, 4) for uid in ids}
+        seniors = {uid for uid in ids if rng.random() < 0.4}
+        load = {uid: rng.randint(0, 4) for uid in ids if rng.random() < 0.8}
+        pool = MediatorPool(capacity=dict(capacity), seniors=set(seniors), load=dict(load))
+        for _ in range(30):
+            case = SimpleNamespace(
+                buyer_id=rng.choice([*ids, 99]),
+                seller_id=rng.choice([*ids, 98]),
+                decided_by_id=rng.choice([*ids, None]),
+            )
+            appeal = rng.random() < 0.3
+            exclude = [rng.choice(ids)] if rng.random() < 0.3 else []
+            barred = _barred(case, appeal=appeal, exclude=exclude)  # type: ignore[arg-type]
+            expected = _least_loaded(
+                (
+                    (uid, cap)
+                    for uid, cap in capacity.items()
+                    if uid not in barred and (not appeal or uid in seniors)
+                ),
+                load,
+            )
+            got = pool.choose(case, appeal=appeal, exclude=exclude)  # type: ignore[arg-type]
+            assert got == expected, round_
+            # The case moves: to the chosen one, or someone's case leaves review.
+            before = rng.choice([*ids, None])
+            was_open, is_open = rng.random() < 0.5, got is not None or rng.random() < 0.5
+            pool.moved(before=before, after=got, was_open=was_open, is_open=is_open)
+            if was_open and before is not None:
+                load[before] = load.get(before, 0) - 1
+            if is_open and got is not None:
+                load[got] = load.get(got, 0) + 1
+            assert pool.load == load
