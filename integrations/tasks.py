@@ -28,6 +28,19 @@ def fan_out_events(event_ids: list[int]) -> int:
     return created
 
 
+@shared_task(name="integrations.touch_token", ignore_result=True)
+def touch_token(token_id: int, used_at: str) -> None:
+    """Record when a token was last used (for the account page), off the request:
+    a later moment never goes back to an earlier one."""
+    from django.db.models import Q
+
+    from integrations.models import ApiToken
+
+    ApiToken.objects.filter(pk=token_id).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=used_at)
+    ).update(last_used_at=used_at)
+
+
 @shared_task(name="integrations.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> str:
     delivery = webhooks.attempt(delivery_id)

@@ -20,9 +20,9 @@ def dispute_for_api(user: User, ident: str) -> Dispute:
         try:
             return (
                 disputes_visible_to(user)
-                .select_related(
-                    "order", "buyer", "seller", "seller__seller_profile", "assigned_mediator"
-                )
+                # What the dispute's representation shows: its order, the parties
+                # and the seller's store (the mediator is an id there).
+                .select_related("order", "buyer", "seller", "seller__seller_profile")
                 .get(pk=int(ident))
             )
         except Dispute.DoesNotExist:

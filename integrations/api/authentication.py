@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -9,6 +11,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from integrations.models import ApiToken, hash_token
+
+log = logging.getLogger(__name__)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -27,11 +31,23 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
-        # One write a minute at most: "last used" is for people, not an audit.
+        # One write a minute at most, by a task: "last used" is for people, not
+        # an audit, and a request need not wait for it (nor count it).
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            _touch(token, now)
         return token.user, token
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    from integrations.tasks import touch_token
+
+    try:
+        touch_token.delay(token.pk, now.isoformat())
+    except Exception:
+        # No broker: write it here rather than lose it.
+        log.warning("could not enqueue the last use of token %s", token.pk, exc_info=True)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
 def token_of(request: Request) -> ApiToken | None:

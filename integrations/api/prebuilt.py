@@ -4,8 +4,7 @@
 each instance, i.e. on every request; for the dispute it was a fifth of the
 detail endpoint's time (docs/benchmarks.md). The shapes here never change
 with the request, so the fields built the first time are kept per class and
-each instance gets a deep copy, as DRF does with declared fields: copies are
-unbound, and DRF binds them to the new serializer.
+each instance gets copies (unbound; DRF binds them to the new serializer).
 """
 
 from __future__ import annotations
@@ -24,4 +23,13 @@ class PrebuiltFields(serializers.ModelSerializer):
         fields = PrebuiltFields._prebuilt.get(cls)
         if fields is None:
             fields = PrebuiltFields._prebuilt[cls] = super().get_fields()
-        return copy.deepcopy(fields)
+        # A plain field is copied shallowly: it is read-only here, and binding
+        # sets attributes on the copy only (a deep copy would run __init__ again,
+        # which for a ChoiceField rebuilds its choices). A nested serializer is
+        # copied deeply: its child is bound to it and must not be shared.
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, serializers.BaseSerializer)
+            else copy.copy(field)
+            for name, field in fields.items()
+        }

@@ -21,8 +21,9 @@ def test_a_token_from_email_and_password_works_until_revoked_on_the_account_page
     token = answer.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/disputes/").status_code == 200
-    # Only a hash is kept.
+    # Only a hash is kept; its last use is recorded (by a task, inline here).
     assert not ApiToken.objects.filter(key_hash=token).exists()
+    assert ApiToken.objects.get(user=buyer).last_used_at is not None
 
     page = client_for(buyer)
     listing = page.get("/account/api-tokens/")
