@@ -1,4 +1,7 @@
+from functools import cache
+
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 
 from disputes.selectors import unread_count
 
@@ -9,3 +12,34 @@ def notifications(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     return {"unread_notifications": unread_count(user)}
+
+
+# The menu's links, by the name base.html uses for each.
+MENU = {
+    "change_password": "account_change_password",
+    "login": "account_login",
+    "logout": "account_logout",
+    "signup": "account_signup",
+    "account": "accounts:account",
+    "admin": "admin:index",
+    "avoid_disputes": "avoid_disputes",
+    "disputes": "disputes:list",
+    "home": "home",
+    "mediation": "mediation:queue",
+    "dashboard": "mediation_dashboard:dashboard",
+    "mfa": "mfa_index",
+    "preferences": "notification_preferences",
+    "notifications": "notifications",
+    "orders": "orders:list",
+}
+
+
+def menu(request: HttpRequest) -> dict[str, object]:
+    """The links of the menu, reversed once per process (and script prefix), not
+    fifteen times a page: they were about a sixth of the Disputes list's rendering."""
+    return {"menu": _menu(get_script_prefix())}
+
+
+@cache
+def _menu(prefix: str) -> dict[str, str]:
+    return {key: reverse(name) for key, name in MENU.items()}

@@ -4,8 +4,8 @@ Django's own version rebuilds a dictionary of all the field's choices on every
 call and hashes each lazy label to do it, which runs gettext once per choice
 (``Model._get_FIELD_display``). The list pages and the queue call it twice a
 row: it was a sixth of the buyer's list page (docs/benchmarks.md). Here each
-field's labels are collected once; only the label shown is translated, at the
-moment it is shown, so a change of language still applies.
+field's labels are collected once per language, translated when first shown
+in it.
 """
 
 from __future__ import annotations
@@ -16,18 +16,23 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 
-_labels: dict[models.Field[Any, Any], dict[Any, Any]] = {}
+_labels: dict[tuple[models.Field[Any, Any], str | None], dict[Any, Any]] = {}
 # Django's own, which a model's get_FOO_display calls unless the model defines one.
 _DJANGO_DISPLAY = getattr(models.Model, "_get_FIELD_display")  # noqa: B009
 
 
 def _display(instance: models.Model, field: models.Field[Any, Any]) -> Any:
-    labels = _labels.get(field)
+    # Per field and language: the labels translated once, when first shown in it.
+    key = (field, get_language())
+    labels = _labels.get(key)
     if labels is None:
-        labels = _labels[field] = dict(field.flatchoices)
+        labels = _labels[key] = {
+            value: force_str(label, strings_only=True) for value, label in field.flatchoices
+        }
     value = getattr(instance, field.attname)
-    return force_str(labels.get(value, value), strings_only=True)
+    return labels.get(value, value)
 
 
 def install(app_labels: tuple[str, ...]) -> None:
