@@ -105,17 +105,6 @@ DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'demo.sqlite3'}"),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# On PostgreSQL, parameters are sent apart from the SQL and a query a connection
-# runs twice is prepared: PostgreSQL plans it once per connection instead of on
-# every request (planning the pages' joins cost more than running them;
-# docs/benchmarks.md). Turn it off behind a transaction-pooling pgbouncer,
-# which cannot keep prepared statements between transactions.
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
-    "DATABASE_PREPARED_STATEMENTS", True
-):
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=2
-    )
 
 # --- Redis: Celery broker and the cache ------------------------------------
 REDIS_URL = env_redis_url("REDIS_URL")
