@@ -29,48 +29,47 @@ def test_celery_configuration_is_safe_to_retry():
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
 
 
-@pytest.mark.real_worker
-@pytest.mark.django_db
-def test_a_real_worker_runs_a_task_from_redis():
-    assert settings.REDIS_URL, "make test sets REDIS_URL"
-    # A queue of its own, so no other worker on this machine can answer instead.
-    queue = f"test-{uuid.uuid4().hex}"
+def _start_worker(queue: str, *options: str) -> subprocess.Popen[str]:
+    """``celery worker`` on the test database and Redis, taking only ``queue`` (a queue
+    of its own, so no other worker on this machine can answer instead)."""
     db = connection.settings_dict
     environ = child_env(
         DJANGO_SETTINGS_MODULE="disputes_site.settings.test",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=settings.REDIS_URL,
     )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "disputes_site",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
+    command = [
+        sys.executable, "-m", "celery", "-A", "disputes_site", "worker", *options,
+        "--concurrency", "1", "-Q", queue, "--without-gossip", "--without-mingle",
+        "-l", "warning",
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command,
         cwd=ROOT,
         env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _stop(worker: subprocess.Popen[str]) -> str:
+    """Stop the worker; what it printed, for the assertion messages."""
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=30)
+    return output
+
+
+@pytest.mark.real_worker
+@pytest.mark.django_db
+def test_a_real_worker_runs_a_task_from_redis():
+    assert settings.REDIS_URL, "make test sets REDIS_URL"
+    queue = f"test-{uuid.uuid4().hex}"
+    worker = _start_worker(queue, "--pool", "solo")
     try:
         result = health_check.apply_async(queue=queue).get(timeout=60)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=30)
+        output = _stop(worker)
     assert result == {"ok": True, "database": "postgresql"}, output
 
 
@@ -80,39 +79,7 @@ def test_a_worker_keeps_its_database_connection_between_tasks_and_replaces_a_bro
     # Celery's Django fixup would connect anew for every task (~6 ms each);
     # disputes_site/celery.py keeps the connection as Django does per request.
     queue = f"test-{uuid.uuid4().hex}"
-    db = connection.settings_dict
-    environ = child_env(
-        DJANGO_SETTINGS_MODULE="disputes_site.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "disputes_site",
-            "worker",
-            "--include",
-            "tests.site.worker_probe",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = _start_worker(queue, "--include", "tests.site.worker_probe", "--pool", "prefork")
 
     def backend_pid() -> int:
         return int(app.send_task("tests.backend_pid", queue=queue).get(timeout=60))
@@ -125,7 +92,6 @@ def test_a_worker_keeps_its_database_connection_between_tasks_and_replaces_a_bro
             cursor.execute("SELECT pg_terminate_backend(%s)", [second])
         third = backend_pid()
     finally:
-        worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=30)
+        output = _stop(worker)
     assert first == second, output
     assert third != second, output
