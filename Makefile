@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint fmt install migrate clean bench
+.PHONY: demo test fuzz lint fmt install migrate clean bench
 
 $(STAMP): requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)." >&2; exit 1; }
@@ -46,6 +46,15 @@ test: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/disputes} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(ARGS)
+
+# The random dispute journeys (tests/disputes/test_state_machine.py) with fresh draws:
+# `make test` replays a fixed set; this looks further. FUZZ_EXAMPLES journeys per run.
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/disputes} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	STATE_MACHINE_FUZZ=1 FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	$(PY) -m pytest -n 0 tests/disputes/test_state_machine.py $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
