@@ -32,6 +32,11 @@ def profile_row(key: str, requests: int) -> None:
         raise SystemExit(f"--profile takes one of {', '.join(paths)}")
     for i in range(20):  # warm-up: URLconf, templates, connections
         _get(client, *paths[key](i))
+    if os.environ.get("BENCH_PROFILE_STATS"):
+        # The functions themselves (cProfile's own time per function), where the
+        # call tree spreads a cost over many callers (template nodes, lookups).
+        _function_stats(client, [paths[key](i) for i in range(requests)])
+        return
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for i in range(requests):
@@ -42,6 +47,20 @@ def profile_row(key: str, requests: int) -> None:
             unicode=False, color=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))
         )
     )
+
+
+def _function_stats(client: Client, requests: list[tuple[str, str]]) -> None:
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for path, cookie in requests:
+        _get(client, path, cookie)
+    profile.disable()
+    stats = pstats.Stats(profile, stream=sys.stdout).strip_dirs()
+    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 def _get(client: Client, path: str, cookie: str) -> None:

@@ -477,19 +477,18 @@ def role_in(dispute: Dispute, user: User | None) -> Role | None:
 def is_senior(user: User) -> bool:
     """Has the review_appeals permission (directly, through a group, or as superuser).
 
-    One query, remembered on the user object for the rest of the request.
+    The signed-in user of a page comes with the answer (``accounts.backends``
+    loads it with the user); anyone else costs one query, remembered on the
+    user object for the rest of the request.
     """
     cached = getattr(user, "_is_senior", None)
     if cached is None:
-        from django.contrib.auth.models import Permission
-        from django.db.models import Q
+        from accounts.seniority import SENIOR_PERMISSION, holds_permission
 
         cached = user.is_superuser or (
-            Permission.objects.filter(
-                Q(user=user) | Q(group__user=user),
-                codename="review_appeals",
-                content_type__app_label="accounts",
-            ).exists()
+            type(user)
+            ._default_manager.filter(holds_permission(SENIOR_PERMISSION, "pk"), pk=user.pk)
+            .exists()
         )
         user._is_senior = cached  # type: ignore[attr-defined]
     return bool(cached)

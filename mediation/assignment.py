@@ -12,10 +12,10 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Permission
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from accounts.models import Role, User
+from accounts.seniority import SENIOR_PERMISSION, holds_permission
 from disputes.choices import DisputeState
 from disputes.models import Dispute
 from mediation.models import MediatorProfile
@@ -24,26 +24,15 @@ from mediation.models import MediatorProfile
 OPEN_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
 
 
-def _has_perm(codename: str) -> Q:
-    """The user of the outer row holds ``accounts.<codename>`` directly or through a group."""
-    direct = Permission.objects.filter(
-        codename=codename, content_type__app_label="accounts", user=OuterRef("user_id")
-    )
-    grouped = Permission.objects.filter(
-        codename=codename,
-        content_type__app_label="accounts",
-        group__user=OuterRef("user_id"),
-    )
-    return Q(Exists(direct)) | Q(Exists(grouped))
-
-
 def roster(*, seniors_only: bool = False) -> QuerySet[MediatorProfile]:
     """Active profiles of active mediators (seniors only: review_appeals or superuser)."""
     profiles = MediatorProfile.objects.filter(
         active=True, user__is_active=True, user__role=Role.MEDIATOR
     )
     if seniors_only:
-        profiles = profiles.filter(Q(user__is_superuser=True) | _has_perm("review_appeals"))
+        profiles = profiles.filter(
+            Q(user__is_superuser=True) | holds_permission(SENIOR_PERMISSION, "user_id")
+        )
     return profiles
 
 
@@ -138,7 +127,7 @@ class MediatorPool:
             roster()
             .annotate(
                 senior=ExpressionWrapper(
-                    Q(user__is_superuser=True) | _has_perm("review_appeals"),
+                    Q(user__is_superuser=True) | holds_permission(SENIOR_PERMISSION, "user_id"),
                     output_field=BooleanField(),
                 )
             )
