@@ -39,6 +39,17 @@ class Result:
     transport_errors: int = 0
     seconds: float = 0.0
 
+    def merged(self, other: Result) -> Result:
+        """Two runs of the same row as one: every request of both, over both times."""
+        return Result(
+            latencies_ms=self.latencies_ms + other.latencies_ms,
+            queries=self.queries + other.queries,
+            statuses=self.statuses + other.statuses,
+            errors=self.errors + other.errors,
+            transport_errors=self.transport_errors + other.transport_errors,
+            seconds=self.seconds + other.seconds,
+        )
+
     @property
     def ok(self) -> int:
         return len(self.latencies_ms)

@@ -42,6 +42,8 @@ class Figures:
     thumbnail_ms: list[float] = field(default_factory=list)
     upload_bytes: int = 0
     api_token: bool = False
+    # The floor's throughput before and after the app's rows (the table uses both).
+    floor_runs: tuple[float, float] | None = None
 
     @property
     def floor(self) -> Result | None:
@@ -235,6 +237,12 @@ def section(
                 else ""
             )
         )
+    if figures.floor_runs:
+        before, after = figures.floor_runs
+        notes.append(
+            f"- Framework floor: {before:.0f} req/s before the app's rows and {after:.0f} after; "
+            "the table counts both runs together"
+        )
     if "api_detail" in figures.http and figures.http["api_detail"].result is not None:
         notes.append(
             "- API rows authenticate with "
@@ -250,7 +258,8 @@ def section(
             "",
             f"Machine: {machine_line}. Seed {seed_text}. Whole run {seconds:.0f} s. "
             f"Each HTTP row: at most {options.requests:,} requests or {options.seconds:.0f} s "
-            "after a warm-up.",
+            "after a warm-up (the floor: three times the requests, run before and after "
+            "the app's rows).",
             "",
             table(figures, options.size),
             "",

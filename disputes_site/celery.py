@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disputes_site.settings.local")
 
@@ -31,3 +31,24 @@ def _close_old_connections(sender: Task | None = None, **kwargs: Any) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+@beat_init.connect
+def send_values_inline(**kwargs: Any) -> None:
+    """Workers and beat send the values inside the SQL, as Django does by default.
+
+    Their queries are the sweeps (everything due by now, claims older than a
+    minute, deliveries to retry): ranges over time whose right plan depends on
+    the value, where a prepared statement's generic plan can scan a whole table
+    (docs/benchmarks.md). The web processes keep prepared statements
+    (settings.DATABASE_PREPARED_STATEMENTS). Runs in the main process before the
+    pool forks, so every child inherits it.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    if options.pop("server_side_binding", None) is not None:
+        options.pop("prepare_threshold", None)
+        connections["default"].close()

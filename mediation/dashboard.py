@@ -54,6 +54,7 @@ from accounts.models import Role, User
 from disputes.choices import DisputeState, DisputeType, Outcome
 from disputes.models import Decision, Dispute, DisputeEvent
 from disputes.selectors import PLATFORM_STATES
+from disputes_site.db import planned_with_values
 
 # The states a case is open in, in the order a case passes through them.
 OPEN_STATES = (
@@ -195,22 +196,24 @@ def cached_figures(period_key: str) -> Figures:
 
 def dashboard_figures(period: Period) -> Figures:
     """Every figure of the period, every mediator's included: seven queries, however
-    many cases and mediators there are."""
-    open_by_state, overdue, unassigned = _open_cases()
-    resolved, median_resolution = _resolution_time(period)
-    return Figures(
-        period=period,
-        all_mediators=True,
-        computed_at=timezone.now(),
-        open_by_state=open_by_state,
-        overdue=overdue,
-        unassigned=unassigned,
-        resolved=resolved,
-        median_resolution=median_resolution,
-        stage_medians=_stage_medians(period),
-        outcomes_by_type=_outcomes_by_type(period),
-        mediators=_mediators(period),
-    )
+    many cases and mediators there are (and, on PostgreSQL, one to ask for plans made
+    with the period's dates: see ``planned_with_values``)."""
+    with planned_with_values():
+        open_by_state, overdue, unassigned = _open_cases()
+        resolved, median_resolution = _resolution_time(period)
+        return Figures(
+            period=period,
+            all_mediators=True,
+            computed_at=timezone.now(),
+            open_by_state=open_by_state,
+            overdue=overdue,
+            unassigned=unassigned,
+            resolved=resolved,
+            median_resolution=median_resolution,
+            stage_medians=_stage_medians(period),
+            outcomes_by_type=_outcomes_by_type(period),
+            mediators=_mediators(period),
+        )
 
 
 def _open_cases() -> tuple[dict[str, int], int, int]:

@@ -95,3 +95,29 @@ def test_a_worker_keeps_its_database_connection_between_tasks_and_replaces_a_bro
         output = _stop(worker)
     assert first == second, output
     assert third != second, output
+
+
+def _prepared_here() -> int:
+    from accounts.models import User
+
+    for _ in range(3):
+        list(User.objects.filter(pk=0))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.real_worker
+@pytest.mark.django_db
+def test_web_processes_prepare_repeated_queries_and_workers_do_not():
+    # Pages and the API plan a repeated query once (settings.DATABASE_PREPARED_STATEMENTS);
+    # workers run the sweeps, ranges over time planned best with their values
+    # (disputes_site/celery.py).
+    assert _prepared_here() >= 1
+    queue = f"test-{uuid.uuid4().hex}"
+    worker = _start_worker(queue, "--include", "tests.site.worker_probe", "--pool", "prefork")
+    try:
+        in_worker = int(app.send_task("tests.prepared_statements", queue=queue).get(timeout=60))
+    finally:
+        output = _stop(worker)
+    assert in_worker == 0, output

@@ -12,3 +12,18 @@ def backend_pid() -> int:
         row = cursor.fetchone()
     assert row is not None
     return int(row[0])
+
+
+@shared_task(name="tests.prepared_statements")
+def prepared_statements() -> int:
+    """How many prepared statements this worker's PostgreSQL session holds after it
+    ran one query three times (a web process would have prepared it)."""
+    from accounts.models import User
+
+    for _ in range(3):
+        list(User.objects.filter(pk=0))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0])
