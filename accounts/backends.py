@@ -7,35 +7,72 @@ decision). Asked on its own that is a query per request; asked in the query
 that loads the user from the session it costs two index lookups in a
 statement that runs anyway. ``disputes.workflow.is_senior`` reads the answer
 from ``_is_senior``; anyone loaded another way is asked on first use.
+
+The statement is written out once per process rather than built by the ORM on
+every request: composing the two ``EXISTS`` subqueries through the ORM cost
+more Python time than the rest of loading the user (docs/benchmarks.md).
+``accounts.seniority.holds_permission`` says the same in the ORM, and a test
+holds the two equal.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from accounts.models import User
-from accounts.seniority import SENIOR_PERMISSION, holds_permission
+from accounts.seniority import SENIOR_PERMISSION
 
 
-def senior_annotation() -> ExpressionWrapper:
-    """As ``disputes.workflow.is_senior`` asks it: a superuser, or anyone holding
-    the seniority permission."""
-    return ExpressionWrapper(
-        Q(is_superuser=True) | holds_permission(SENIOR_PERMISSION, "pk"),
-        output_field=BooleanField(),
+@cache
+def _user_with_seniority_sql() -> str:
+    """SELECT the user's columns and ``_is_senior``: a superuser, or holding the
+    seniority permission directly or through a group. Parameters: ``_params``."""
+    quote = connection.ops.quote_name
+    user = quote(User._meta.db_table)
+    direct = quote(User.user_permissions.through._meta.db_table)
+    groups = quote(User.groups.through._meta.db_table)
+    group_perms = quote(Group.permissions.through._meta.db_table)
+    permission = quote(Permission._meta.db_table)
+    content_type = quote(ContentType._meta.db_table)
+    columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)  # type: ignore[arg-type]
+    # The permission, named by codename and app (parameters, as every value here).
+    senior = (
+        f"JOIN {permission} p ON p.id = x.permission_id "
+        f"JOIN {content_type} ct ON ct.id = p.content_type_id "
+        "WHERE p.codename = %s AND ct.app_label = %s"
     )
+    # Only quoted identifiers from the models' metadata are formatted in.
+    return (
+        f"SELECT {columns}, (u.is_superuser "  # noqa: S608
+        f"OR EXISTS (SELECT 1 FROM {direct} x {senior} AND x.user_id = u.id) "
+        f"OR EXISTS (SELECT 1 FROM {groups} g JOIN {group_perms} x ON x.group_id = g.group_id "
+        f"{senior} AND g.user_id = u.id)) AS _is_senior "
+        f"FROM {user} u WHERE u.id = %s"
+    )
+
+
+def _params(pk: Any) -> list[Any]:
+    return [SENIOR_PERMISSION, "accounts", SENIOR_PERMISSION, "accounts", pk]
 
 
 class _LoadsSeniority:
     def get_user(self, user_id: Any) -> User | None:
         try:
-            user = User._default_manager.annotate(_is_senior=senior_annotation()).get(pk=user_id)
-        except User.DoesNotExist:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:  # not an id at all (a tampered session)
             return None
+        found = list(User.objects.raw(_user_with_seniority_sql(), _params(pk)))
+        if not found:
+            return None
+        user = found[0]
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 
 

@@ -48,10 +48,19 @@ def test_the_loaded_user_says_what_the_query_says(backend, django_assert_num_que
         assert is_senior(User.objects.get(pk=person.pk)) is senior, name
 
 
-def test_an_inactive_user_is_not_loaded():
+def test_an_inactive_user_an_unknown_id_and_a_malformed_one_are_not_loaded():
     person = MediatorFactory(is_active=False)
     assert ModelBackend().get_user(person.pk) is None
     assert ModelBackend().get_user(10**9) is None
+    assert ModelBackend().get_user("1 OR 1=1") is None
+
+
+def test_the_loaded_user_is_the_whole_user():
+    person = MediatorFactory(email="full@example.com", name="Full Name")
+    loaded = ModelBackend().get_user(str(person.pk))
+    assert loaded is not None
+    for field in User._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(person, field.attname), field.name
 
 
 def test_taking_the_permission_away_counts_on_the_next_page(senior):
