@@ -7,11 +7,13 @@ from disputes.selectors import unread_count
 
 
 def notifications(request: HttpRequest) -> dict[str, object]:
-    """The bell's unread count, for every page (one COUNT on the partial index)."""
+    """The bell's unread count, for every page: loaded with the signed-in user
+    (disputes_site/auth_backends.py), else one COUNT on the partial index."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user)}
+    loaded = getattr(user, "_unread_notifications", None)
+    return {"unread_notifications": unread_count(user) if loaded is None else int(loaded)}
 
 
 # The menu's links, by the name base.html uses for each.

@@ -477,7 +477,7 @@ def role_in(dispute: Dispute, user: User | None) -> Role | None:
 def is_senior(user: User) -> bool:
     """Has the review_appeals permission (directly, through a group, or as superuser).
 
-    The signed-in user of a page comes with the answer (``accounts.backends``
+    The signed-in user of a page comes with the answer (``disputes_site.auth_backends``
     loads it with the user); anyone else costs one query, remembered on the
     user object for the rest of the request.
     """

@@ -128,6 +128,10 @@ def worker():
     # tasks (CELERY_DB_REUSE_MAX), it would outlive the test and hold the test
     # database open at teardown. Here Celery closes it after each task again.
     app.conf.CELERY_DB_REUSE_MAX = None
+    # Starting a worker turns this process's database options into a worker's (no
+    # prepared statements: disputes_site/celery.py); the tests that follow in this
+    # process are a web process's again.
+    options = dict(settings.DATABASES["default"].get("OPTIONS", {}))
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
@@ -135,6 +139,9 @@ def worker():
             yield w
     finally:
         app.conf.CELERY_DB_REUSE_MAX = settings.CELERY_DB_REUSE_MAX
+        current = settings.DATABASES["default"].setdefault("OPTIONS", {})
+        current.clear()
+        current.update(options)
     redis.Redis.from_url(settings.REDIS_URL).delete(queue)
     connection.close()
 

@@ -169,9 +169,10 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 10_000, minimum=0)
 # --- Auth and accounts (django-allauth) ------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Django's and allauth's, loading the signed-in user with their seniority.
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    # Django's and allauth's, loading the signed-in user with their seniority
+    # and unread notifications.
+    "disputes_site.auth_backends.ModelBackend",
+    "disputes_site.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -155,9 +155,9 @@ def test_the_list_costs_the_same_with_1_or_30_disputes(
             dispute=open_dispute(full_order(buyer=buyer, seller=seller)), actor=buyer
         )
     client = client_for(seller)
-    # user (the session is read from the cache), bell count, COUNT, the page
-    # with order, parties and store
-    with django_assert_num_queries(4):
+    # user with the bell's count (the session is read from the cache), COUNT,
+    # the page with order, parties and store
+    with django_assert_num_queries(3):
         response = client.get(reverse("disputes:list"))
     assert response.content.decode().count('data-testid="your-move"') == min(
         disputes, 20

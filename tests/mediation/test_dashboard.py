@@ -371,13 +371,14 @@ def test_the_number_of_queries_does_not_grow_with_cases_or_mediators(team, setti
     one = _queries(lead)
     _many_cases(200)
     assert _queries(lead) == one
-    # user (the session is read from the cache), the lead's permissions (user, group), unread notifications,
+    # user with the bell's count (the session is read from the cache), the lead's
+    # permissions (user, group),
     # then the seven of the dashboard: open cases, resolution time, outcomes by type,
     # time per stage, workload, the mediators' names, decisions by mediator; around
     # them the transaction that asks for plans made with the period's dates (a
     # savepoint here, inside the test's transaction; BEGIN and COMMIT in production)
     # and its SET LOCAL.
-    assert one == 4 + 7 + 3
+    assert one == 3 + 7 + 3
 
 
 def test_figures_are_computed_once_a_minute_per_period_for_everyone(team, settings):

@@ -1,6 +1,8 @@
-"""The signed-in user comes with their seniority (accounts.backends), and the answer is
-the same as asking on its own: through a group, directly, as a superuser, or not at all.
-It is read afresh on every request, so a permission taken away counts at once."""
+"""The signed-in user comes with their seniority and the bell's unread count
+(disputes_site.auth_backends), and the answers are the same as asking on their own:
+seniority through a group, directly, as a superuser, or not at all. Both are read
+afresh on every request, so a permission taken away or a notification read counts
+on the next page."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts.backends import AuthenticationBackend, ModelBackend
 from accounts.models import User
+from disputes import services
+from disputes.selectors import unread_count
 from disputes.workflow import is_senior
+from disputes_site.auth_backends import AuthenticationBackend, ModelBackend
 from tests.conftest import client_for
 from tests.factories import BuyerFactory, MediatorFactory, make_senior
 
@@ -69,3 +73,19 @@ def test_taking_the_permission_away_counts_on_the_next_page(senior):
     assert '<option value="appealed"' in client.get(queue).content.decode()
     senior.user_permissions.remove(_review_appeals())
     assert '<option value="appealed"' not in client.get(queue).content.decode()
+
+
+def test_the_bell_counts_what_is_unread_and_follows_reading(submitted, buyer, seller):
+    services.message_post(dispute=submitted, actor=buyer, body="Any news on this?")
+    unread = unread_count(seller)
+    assert unread >= 2
+    loaded = ModelBackend().get_user(seller.pk)
+    assert loaded is not None
+    assert loaded._unread_notifications == unread
+
+    client = client_for(seller)
+    page = client.get(reverse("disputes:list")).content.decode()
+    assert f'{unread}<span class="visually-hidden"> unread</span>' in page
+    client.post(reverse("notifications_read_all"))
+    page = client.get(reverse("disputes:list")).content.decode()
+    assert 'visually-hidden"> unread</span>' not in page

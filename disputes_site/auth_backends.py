@@ -1,12 +1,15 @@
 """The authentication backends of settings.AUTHENTICATION_BACKENDS, loading the
-signed-in user of each request together with their seniority.
+signed-in user of each request together with what every page asks of them.
 
-Every page a mediator opens asks whether they are senior (the queue shows
-appeals only to seniors; the workflow asks before offering an appeal's
-decision). Asked on its own that is a query per request; asked in the query
-that loads the user from the session it costs two index lookups in a
-statement that runs anyway. ``disputes.workflow.is_senior`` reads the answer
-from ``_is_senior``; anyone loaded another way is asked on first use.
+Every page shows the bell's unread count, and every page a mediator opens
+asks whether they are senior (the queue shows appeals only to seniors; the
+workflow asks before offering an appeal's decision). Asked on their own those
+are a query each per request; asked in the statement that loads the user
+from the session they cost a few index lookups in a statement that runs
+anyway. ``disputes.workflow.is_senior`` reads ``_is_senior`` and the bell
+(``disputes.context_processors.notifications``) ``_unread_notifications``;
+anyone loaded another way is asked on first use. Both are as of the start of
+the request, as the pages were: a view that changes them redirects.
 
 The statement is written out once per process rather than built by the ORM on
 every request: composing the two ``EXISTS`` subqueries through the ORM cost
@@ -29,12 +32,14 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.seniority import SENIOR_PERMISSION
+from disputes.models import Notification
 
 
 @cache
 def _user_with_seniority_sql() -> str:
-    """SELECT the user's columns and ``_is_senior``: a superuser, or holding the
-    seniority permission directly or through a group. Parameters: ``_params``."""
+    """SELECT the user's columns, ``_is_senior`` (a superuser, or holding the
+    seniority permission directly or through a group) and
+    ``_unread_notifications``. Parameters: ``_params``."""
     quote = connection.ops.quote_name
     user = quote(User._meta.db_table)
     direct = quote(User.user_permissions.through._meta.db_table)
@@ -42,6 +47,7 @@ def _user_with_seniority_sql() -> str:
     group_perms = quote(Group.permissions.through._meta.db_table)
     permission = quote(Permission._meta.db_table)
     content_type = quote(ContentType._meta.db_table)
+    notification = quote(Notification._meta.db_table)
     columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)  # type: ignore[arg-type]
     # The permission, named by codename and app (parameters, as every value here).
     senior = (
@@ -54,7 +60,10 @@ def _user_with_seniority_sql() -> str:
         f"SELECT {columns}, (u.is_superuser "  # noqa: S608
         f"OR EXISTS (SELECT 1 FROM {direct} x {senior} AND x.user_id = u.id) "
         f"OR EXISTS (SELECT 1 FROM {groups} g JOIN {group_perms} x ON x.group_id = g.group_id "
-        f"{senior} AND g.user_id = u.id)) AS _is_senior "
+        f"{senior} AND g.user_id = u.id)) AS _is_senior, "
+        # On the partial index of unread notifications, as unread_count() is.
+        f"(SELECT COUNT(*) FROM {notification} n "
+        "WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS _unread_notifications "
         f"FROM {user} u WHERE u.id = %s"
     )
 
