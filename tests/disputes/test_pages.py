@@ -162,3 +162,32 @@ def test_the_list_costs_the_same_with_1_or_30_disputes(
     assert response.content.decode().count('data-testid="your-move"') == min(
         disputes, 20
     )  # 20 a page
+    pages = 1 if disputes <= 20 else 2
+    assert (f"Page 1 of {pages}" in response.content.decode()) is (pages > 1)
+
+
+def _references(response) -> list[str]:
+    import re
+
+    return re.findall(r'class="order-ref" href="[^"]+">(DSP-[A-Z0-9]+)<', response.content.decode())
+
+
+def test_the_list_pages_through_every_dispute_once(buyer, seller):
+    from tests.factories import full_order
+
+    for _ in range(45):
+        services.dispute_submit(
+            dispute=open_dispute(full_order(buyer=buyer, seller=seller)), actor=buyer
+        )
+    client = client_for(seller)
+    url = reverse("disputes:list")
+    seen = []
+    for number, rows in ((1, 20), (2, 20), (3, 5)):
+        response = client.get(url, {"page": number})
+        assert f"Page {number} of 3" in response.content.decode()
+        assert len(_references(response)) == rows
+        seen += _references(response)
+    assert len(set(seen)) == 45
+    # Past the end: the last page; not a number: the first.
+    assert _references(client.get(url, {"page": 99})) == seen[40:]
+    assert _references(client.get(url, {"page": "two"})) == seen[:20]
