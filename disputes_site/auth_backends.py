@@ -36,7 +36,7 @@ from disputes.models import Notification
 
 
 @cache
-def _user_with_seniority_sql() -> str:
+def _signed_in_user_sql() -> str:
     """SELECT the user's columns, ``_is_senior`` (a superuser, or holding the
     seniority permission directly or through a group) and
     ``_unread_notifications``. Parameters: ``_params``."""
@@ -72,22 +72,22 @@ def _params(pk: Any) -> list[Any]:
     return [SENIOR_PERMISSION, "accounts", SENIOR_PERMISSION, "accounts", pk]
 
 
-class _LoadsSeniority:
+class _LoadsWhatPagesAsk:
     def get_user(self, user_id: Any) -> User | None:
         try:
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:  # not an id at all (a tampered session)
             return None
-        found = list(User.objects.raw(_user_with_seniority_sql(), _params(pk)))
+        found = list(User.objects.raw(_signed_in_user_sql(), _params(pk)))
         if not found:
             return None
         user = found[0]
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 
 
-class ModelBackend(_LoadsSeniority, DjangoModelBackend):
+class ModelBackend(_LoadsWhatPagesAsk, DjangoModelBackend):
     pass
 
 
-class AuthenticationBackend(_LoadsSeniority, AllauthBackend):
+class AuthenticationBackend(_LoadsWhatPagesAsk, AllauthBackend):
     pass
