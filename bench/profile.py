@@ -15,7 +15,6 @@ def profile_row(key: str, requests: int) -> None:
 
     actors = prepare()
     # The same settings and middleware as the server, minus the socket.
-    client = Client(headers={"X-Forwarded-Proto": "https"}, HTTP_HOST="127.0.0.1")
     paths = {
         "page_detail": lambda i: (
             f"/disputes/{actors.cases[i % len(actors.cases)].reference}/",
@@ -30,6 +29,22 @@ def profile_row(key: str, requests: int) -> None:
     }
     if key not in paths:
         raise SystemExit(f"--profile takes one of {', '.join(paths)}")
+    headers: dict[str, str] = {}
+    if key == "api_detail":
+        # As the server's row does: a token, not the session.
+        from integrations.models import ApiToken, hash_token, new_token_key
+
+        token = new_token_key()
+        ApiToken.objects.create(
+            user=actors.api_buyer,
+            name="bench profile",
+            key_hash=hash_token(token),
+            prefix=token[:8],
+        )
+        headers["Authorization"] = f"Token {token}"
+        api_paths = paths["api_detail"]
+        paths["api_detail"] = lambda i: (api_paths(i)[0], "")
+    client = Client(headers={"X-Forwarded-Proto": "https", **headers}, HTTP_HOST="127.0.0.1")
     for i in range(20):  # warm-up: URLconf, templates, connections
         _get(client, *paths[key](i))
     if os.environ.get("BENCH_PROFILE_STATS"):
@@ -64,6 +79,6 @@ def _function_stats(client: Client, requests: list[tuple[str, str]]) -> None:
 
 
 def _get(client: Client, path: str, cookie: str) -> None:
-    response = client.get(path, headers={"Cookie": cookie})
+    response = client.get(path, headers={"Cookie": cookie} if cookie else {})
     if response.status_code != 200:
         raise SystemExit(f"GET {path}: HTTP {response.status_code}")

@@ -26,7 +26,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
+        try:
+            token = ApiToken.objects.select_related("user").get(key_hash=hash_token(key))
+        except ApiToken.DoesNotExist:
+            token = None
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         if not token.user.is_active:
@@ -39,9 +42,23 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return token.user, token
 
 
+# Tokens this process asked to touch, and when. Until the task has run, the
+# token read from the database still looks unused for a minute; without this,
+# every request of that minute would queue a task of its own (with the worker
+# behind, or the broker down, every request of the token).
+_asked: dict[int, float] = {}
+_ASKED_LIMIT = 10_000
+
+
 def _touch(token: ApiToken, now: datetime) -> None:
     from integrations.tasks import touch_token
 
+    moment = now.timestamp()
+    if moment - _asked.get(token.pk, float("-inf")) < 60:
+        return
+    if len(_asked) >= _ASKED_LIMIT:
+        _asked.clear()
+    _asked[token.pk] = moment
     try:
         touch_token.delay(token.pk, now.isoformat())
     except Exception:

@@ -163,3 +163,27 @@ def test_support_sees_tokens_and_deliveries_in_the_admin_without_secrets(buyer):
     assert token.key_hash.encode() not in detail.content
     for url in ("/admin/integrations/webhookendpoint/", "/admin/integrations/webhookdelivery/"):
         assert page.get(url).status_code == 200
+
+
+def test_a_token_is_touched_once_a_minute_even_before_the_task_has_run(buyer):
+    import time_machine
+    from django.utils import timezone
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"email": buyer.email, "password": PASSWORD}, format="json"
+    ).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert client.get("/api/v1/disputes/").status_code == 200
+        stored = ApiToken.objects.get(user=buyer)
+        assert stored.last_used_at is not None
+        # As if the task had not run yet: within the minute no request asks again
+        # (tasks run inline here, so asking would write the time at once).
+        ApiToken.objects.filter(pk=stored.pk).update(last_used_at=None)
+        clock.shift(30)
+        assert client.get("/api/v1/disputes/").status_code == 200
+        assert ApiToken.objects.get(pk=stored.pk).last_used_at is None
+        clock.shift(31)
+        assert client.get("/api/v1/disputes/").status_code == 200
+        assert ApiToken.objects.get(pk=stored.pk).last_used_at is not None
