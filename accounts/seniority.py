@@ -21,3 +21,11 @@ def holds_permission(codename: str, user_ref: str) -> Q:
         codename=codename, content_type__app_label="accounts", group__user=OuterRef(user_ref)
     )
     return Q(Exists(direct)) | Q(Exists(grouped))
+
+
+def senior_q(user_prefix: str) -> Q:
+    """The user at ``user_prefix`` (``"user"`` from a mediator's profile) is senior:
+    a superuser, or holding the seniority permission."""
+    return Q(**{f"{user_prefix}__is_superuser": True}) | holds_permission(
+        SENIOR_PERMISSION, f"{user_prefix}_id"
+    )

@@ -22,9 +22,10 @@ def profile_row(key: str, requests: int) -> None:
         ),
         "page_list": lambda i: ("/disputes/", actors.buyer_cookies[i % len(actors.buyer_cookies)]),
         "queue": lambda i: ("/mediation/", actors.mediator_cookie),
+        # No cookie: the API's row authenticates with a token (below).
         "api_detail": lambda i: (
             f"/api/v1/disputes/{actors.api_cases[i % len(actors.api_cases)].pk}/",
-            actors.api_cases[i % len(actors.api_cases)].cookie,
+            "",
         ),
     }
     if key not in paths:
@@ -42,8 +43,6 @@ def profile_row(key: str, requests: int) -> None:
             prefix=token[:8],
         )
         headers["Authorization"] = f"Token {token}"
-        api_paths = paths["api_detail"]
-        paths["api_detail"] = lambda i: (api_paths(i)[0], "")
     client = Client(headers={"X-Forwarded-Proto": "https", **headers}, HTTP_HOST="127.0.0.1")
     for i in range(20):  # warm-up: URLconf, templates, connections
         _get(client, *paths[key](i))

@@ -13,6 +13,7 @@ had already sent (up to a batch, where it was up to one email).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,9 +48,8 @@ class Outcome:
     failed: list[int] = field(default_factory=list)
 
 
-def batches(ids: Sequence[int], size: int | None = None) -> list[list[int]]:
-    size = size or settings.NOTIFICATION_EMAIL_BATCH
-    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+def batches(ids: Sequence[int]) -> list[list[int]]:
+    return [list(batch) for batch in itertools.batched(ids, settings.NOTIFICATION_EMAIL_BATCH)]
 
 
 def enqueue(notification_ids: Sequence[int]) -> None:

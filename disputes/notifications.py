@@ -8,7 +8,6 @@ fast path missed.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,8 +18,6 @@ from django.utils.translation import gettext as _
 from disputes import notification_emails
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
-
-log = logging.getLogger(__name__)
 
 CATEGORY_OF_KIND = {
     "make_offer": NotificationCategory.OFFERS,
@@ -73,8 +70,9 @@ TITLES = {
 }
 
 
-def title_for(kind: str, reference: str) -> str:
-    return _(TITLES.get(kind, "{ref}: case updated")).format(ref=reference)
+def title_for(kind: str) -> str:
+    """The notification's title, translated, with ``{ref}`` for the case's reference."""
+    return _(TITLES.get(kind, "{ref}: case updated"))
 
 
 def concerned(dispute: Dispute, visibility: str) -> set[int]:
@@ -148,9 +146,7 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
     now = timezone.now()
     # Translated once per kind, not once per notification (the sweep writes
     # thousands of the same two).
-    titles = {
-        kind: _(TITLES.get(kind, "{ref}: case updated")) for kind in {n.event.kind for n in notices}
-    }
+    titles = {kind: title_for(kind) for kind in {n.event.kind for n in notices}}
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=person,

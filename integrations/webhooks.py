@@ -14,6 +14,7 @@ endpoint's secret (the ``standardwebhooks`` package does the HMAC).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import logging
 import socket
@@ -168,8 +169,8 @@ def on_events(event_ids: list[int]) -> None:
         for pk in event_ids:
             on_event(pk)
         return
-    for start in range(0, len(event_ids), EVENTS_PER_TASK):
-        chunk = event_ids[start : start + EVENTS_PER_TASK]
+    for batch in itertools.batched(event_ids, EVENTS_PER_TASK):
+        chunk = list(batch)
         try:
             fan_out_events.delay(chunk)
         except Exception:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.seniority import SENIOR_PERMISSION, holds_permission
+from accounts.seniority import senior_q
 from disputes.choices import DisputeState
 from disputes.models import Dispute
 from mediation.models import MediatorProfile
@@ -30,9 +30,7 @@ def roster(*, seniors_only: bool = False) -> QuerySet[MediatorProfile]:
         active=True, user__is_active=True, user__role=Role.MEDIATOR
     )
     if seniors_only:
-        profiles = profiles.filter(
-            Q(user__is_superuser=True) | holds_permission(SENIOR_PERMISSION, "user_id")
-        )
+        profiles = profiles.filter(senior_q("user"))
     return profiles
 
 
@@ -127,7 +125,7 @@ class MediatorPool:
             roster()
             .annotate(
                 senior=ExpressionWrapper(
-                    Q(user__is_superuser=True) | holds_permission(SENIOR_PERMISSION, "user_id"),
+                    senior_q("user"),
                     output_field=BooleanField(),
                 )
             )

@@ -26,6 +26,9 @@ from disputes.workflow import is_senior
 
 QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)
 ASSIGNED_CHOICES = ("everyone", "me", "unassigned")
+# Most urgent first; the page's ids and its rows are each read in this order
+# (the partial index dispute_queue_deadline serves it).
+QUEUE_ORDER = ("deadline_at", "id")
 
 
 def queue_states(user: User) -> tuple[str, ...]:
@@ -126,7 +129,7 @@ def queue_ids(user: User, filters: QueueFilters) -> QuerySet[Dispute, int]:
     return (
         queue_base(user)
         .filter(queue_filter(user, filters))
-        .order_by("deadline_at", "id")
+        .order_by(*QUEUE_ORDER)
         .values_list("id", flat=True)
     )
 
@@ -142,7 +145,7 @@ def queue_rows(page_ids: QuerySet[Dispute, int]) -> list[Dispute]:
         Dispute.objects.filter(pk__in=page_ids)
         .select_related("order", "assigned_mediator")
         .only(*ROW_FIELDS, "assigned_mediator__name", "assigned_mediator__email")
-        .order_by("deadline_at", "id")
+        .order_by(*QUEUE_ORDER)
     )
 
 

@@ -72,12 +72,17 @@ def _sweep_column(
         with transaction.atomic():
             # SKIP LOCKED: a concurrent sweep (or a user's transition) holds those
             # rows; they are someone else's to handle now.
-            rows = list(
+            locked = (
                 Dispute.objects.filter(**{f"{column}__lte": now})
                 .exclude(pk__in=failed)
                 .order_by(column)
-                .select_for_update(skip_locked=True)[:batch]
+                .select_for_update(skip_locked=True)
             )
+            if apply_batch is None:
+                # One at a time (reminders): each step locks and reads its row
+                # again; here only the ids are needed.
+                locked = locked.only("pk")
+            rows = list(locked[:batch])
             if not rows:
                 return
             pending: list[int] = [row.pk for row in rows]

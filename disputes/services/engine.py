@@ -216,7 +216,7 @@ def apply_step(step: Step) -> tuple[Notice, Notice | None]:
         return news, None
     locked.assigned_mediator_id = step.assigned.details["mediator"]
     people = {step.assigned.details["mediator"], previous_mediator} - {None}
-    return news, Notice(locked, step.assigned, sorted(p for p in people if p is not None))
+    return news, Notice(locked, step.assigned, sorted(people))
 
 
 def _assignment(

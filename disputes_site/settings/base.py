@@ -108,14 +108,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # On PostgreSQL the web processes send parameters apart from the SQL, and a query
 # a connection runs twice becomes a prepared statement: after a few executions
 # PostgreSQL keeps one plan for it instead of planning it on every request
-# (planning the pages' joins cost more than running them; the detail API's
-# throughput rose by about half, docs/benchmarks.md). A plan made without the
-# values can be wrong for a range over time, so the places that read such
-# ranges ask for plans made with their values: the dashboard's figures
-# (``disputes_site.db.planned_with_values``), and the Celery workers and beat,
-# whose sweeps are nothing but such ranges (``disputes_site.celery``). Turn it
-# off behind a transaction-pooling pgbouncer, which cannot keep prepared
-# statements between transactions.
+# (planning the pages' joins cost more than running them; the detail API's and
+# the list's throughput rose by about a sixth, docs/benchmarks.md). A plan made
+# without the values can be wrong for a range over time, so the places that
+# read such ranges ask for plans made with their values: the dashboard's
+# figures (``disputes_site.db.planned_with_values``), and the Celery workers
+# and beat, whose sweeps are nothing but such ranges (``disputes_site.celery``).
+# Turn it off behind a transaction-pooling pgbouncer, which cannot keep
+# prepared statements between transactions.
 DATABASE_PREPARED_STATEMENTS = DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 )

@@ -211,3 +211,36 @@ def test_the_sweep_fans_out_an_event_whose_task_was_lost(endpoint, receiver, ord
         assert webhooks.fan_out_missed() == 0  # once
     assert [json.loads(body)["type"] for _, body in receiver.requests] == ["dispute.submit"]
     assert WebhookDelivery.objects.get().event.dispute == dispute
+
+
+def test_a_batch_of_events_goes_out_a_task_per_chunk_each_event_once(
+    endpoint, receiver, order, buyer, seller, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The deadline sweep hands its events over in one call; chunks of two here,
+    # so that three events take the chunked path (two tasks).
+    dispute = _submit(order, buyer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        dispute = services.dispute_reject_claim(dispute=dispute, actor=seller)
+        services.message_post(dispute=dispute, actor=seller, body="We shipped it as ordered.")
+    events = list(dispute.events.order_by("seq").values_list("pk", flat=True))
+    assert len(events) >= 3
+    monkeypatch.setattr(webhooks, "EVENTS_PER_TASK", 2)
+    receiver.requests.clear()
+    WebhookDelivery.objects.all().delete()
+    webhooks.on_events(events)
+    # Every event the seller may see, once; the draft's creation is not sent.
+    sent = [json.loads(body)["type"] for _, body in receiver.requests]
+    assert sorted(sent) == sorted(
+        WebhookDelivery.objects.values_list("event_type", flat=True)
+    )
+    assert "dispute.submit" in sent
+    assert "dispute.reject_claim" in sent
+    for_seller = (
+        dispute.events.filter(pk__in=events, visibility__in=webhooks.SELLER_VISIBLE)
+        .exclude(to_state="draft")
+        .count()
+    )
+    assert len(sent) == for_seller >= 3
+    # Run again (a retried task): nothing is delivered twice.
+    webhooks.on_events(events)
+    assert len(receiver.requests) == len(sent)
