@@ -230,9 +230,7 @@ def test_a_batch_of_events_goes_out_a_task_per_chunk_each_event_once(
     webhooks.on_events(events)
     # Every event the seller may see, once; the draft's creation is not sent.
     sent = [json.loads(body)["type"] for _, body in receiver.requests]
-    assert sorted(sent) == sorted(
-        WebhookDelivery.objects.values_list("event_type", flat=True)
-    )
+    assert sorted(sent) == sorted(WebhookDelivery.objects.values_list("event_type", flat=True))
     assert "dispute.submit" in sent
     assert "dispute.reject_claim" in sent
     for_seller = (
