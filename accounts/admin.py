@@ -1,8 +1,31 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 
+from accounts import lockout
 from accounts.models import SellerProfile, User
+
+
+class LockoutAwareAdminLoginForm(AdminAuthenticationForm):
+    """The admin login is a password door too: a locked account gets the lock's
+    message, the same as on the web login and the API (the backends refuse it
+    either way, accounts/lockout.py)."""
+
+    def clean(self) -> dict[str, Any]:
+        login = self.cleaned_data.get("username")
+        if login:
+            try:
+                lockout.check(login)
+            except lockout.AccountLocked as exc:
+                raise ValidationError(exc.message, code=exc.code) from None
+        return super().clean()
+
+
+admin.site.login_form = LockoutAwareAdminLoginForm
 
 
 class SellerProfileInline(admin.StackedInline):

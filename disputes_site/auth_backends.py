@@ -27,9 +27,10 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
+from accounts import lockout
 from accounts.models import User
 from accounts.seniority import SENIOR_PERMISSION
 from disputes.models import Notification
@@ -85,9 +86,59 @@ class _LoadsWhatPagesAsk:
         return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 
 
-class ModelBackend(_LoadsWhatPagesAsk, DjangoModelBackend):
+def _login_of(credentials: dict[str, Any]) -> str | None:
+    """The account a password is tried for: allauth and the token endpoint send
+    ``email``, Django's login forms (the admin's) ``username``, which is the
+    email here (``User.USERNAME_FIELD``)."""
+    login = credentials.get("email") or credentials.get("username")
+    if "password" not in credentials or not isinstance(login, str) or not login.strip():
+        return None
+    return login
+
+
+# The two below have ``authenticate`` and nothing else: they never sign anyone
+# in, so they load no user (Django and its test client pick the first backend
+# with ``get_user`` to sign someone in by hand) and hold no permissions.
+
+
+class LockoutGate:
+    """First in AUTHENTICATION_BACKENDS: a locked account is refused before any
+    backend tries its password (``PermissionDenied`` stops Django's loop), so
+    even the right password gets nowhere while it lasts (``accounts.lockout``)."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        login = _login_of(credentials)
+        if login is not None and lockout.seconds_locked(login):
+            raise PermissionDenied
+        return None
+
+
+class FailureCounter:
+    """Last in AUTHENTICATION_BACKENDS: Django reaches it only when every backend
+    before it refused the password, so each wrong password counts once."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        login = _login_of(credentials)
+        if login is not None:
+            lockout.record_failure(login)
+        return None
+
+
+class _ClearsFailuresOnSuccess:
+    def authenticate(self, request: Any, **credentials: Any) -> User | None:
+        user = super().authenticate(request, **credentials)  # type: ignore[misc]
+        login = _login_of(credentials)
+        if user is not None and login is not None:
+            # Only the password's holder gets here: earlier typos are forgotten.
+            lockout.clear(login)
+        return user
+
+
+# Django's authenticate() names ``username``; ours takes any credentials, as
+# allauth's does, and passes them on.
+class ModelBackend(_ClearsFailuresOnSuccess, _LoadsWhatPagesAsk, DjangoModelBackend):  # type: ignore[misc]
     pass
 
 
-class AuthenticationBackend(_LoadsWhatPagesAsk, AllauthBackend):
+class AuthenticationBackend(_ClearsFailuresOnSuccess, _LoadsWhatPagesAsk, AllauthBackend):
     pass

@@ -27,7 +27,16 @@ def revoke_tokens(modeladmin: Any, request: HttpRequest, queryset: QuerySet[ApiT
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnly):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     search_fields = ["user__email", "prefix", "name"]
     exclude = ["key_hash"]
     actions = [revoke_tokens]

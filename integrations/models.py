@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -22,8 +23,22 @@ def new_token_key() -> str:
     return secrets.token_urlsafe(30)
 
 
+def token_expiry() -> datetime:
+    """When a token made now expires (``API_TOKEN_DAYS``); tokens that existed
+    before expiry did were given this when the column was added."""
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A revocable API token; only its hash is stored, the key is shown once."""
+    """A revocable API token; only its hash is stored, the key is shown once.
+
+    It expires (SPEC 13.6), and a ``read`` token may only read: the API
+    refuses it any method that writes (``integrations.api.authentication``).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -33,6 +48,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=token_expiry)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.WRITE)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -41,8 +58,12 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name or 'token'})"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
 
 class IdempotencyKey(models.Model):

@@ -8,11 +8,20 @@ from accounts.models import User
 from integrations.models import ApiToken, hash_token, new_token_key
 
 
-def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for ``user``; the key is returned once and only its hash is kept."""
+def token_issue(
+    *, user: User, name: str = "", scope: str = ApiToken.Scope.WRITE
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; the key is returned once and only its hash is kept.
+
+    It expires ``API_TOKEN_DAYS`` from now (the model's default).
+    """
     key = new_token_key()
     token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100], key_hash=hash_token(key), prefix=key[:8]
+        user=user,
+        name=name.strip()[:100],
+        key_hash=hash_token(key),
+        prefix=key[:8],
+        scope=ApiToken.Scope(scope),
     )
     return token, key
 

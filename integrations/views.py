@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -22,6 +24,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+# never_cache: the page shows a new token's key, and the webhooks page the
+# signing secrets; no cache (nor the browser's back button) may keep them.
+@never_cache
 @login_required
 def tokens_view(request: HttpRequest) -> HttpResponse:
     """The viewer's API tokens; a new key is shown once, on the page that created it."""
@@ -29,13 +34,20 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = token_issue(user=user, name=form.cleaned_data["name"])
+        _token, new_key = token_issue(
+            user=user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
+        )
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
     return render(
         request,
         "integrations/tokens.html",
-        {"form": form, "tokens": tokens, "new_key": new_key},
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_key": new_key,
+            "token_days": settings.API_TOKEN_DAYS,
+        },
     )
 
 
@@ -55,6 +67,7 @@ def _seller(request: HttpRequest) -> User:
     return user
 
 
+@never_cache
 @login_required
 def webhooks_view(request: HttpRequest) -> HttpResponse:
     """The seller's endpoints (with their signing secrets) and the delivery log."""

@@ -17,7 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DJANGO_SERVICES = ("migrate", "web", "worker", "beat")
-BACKING_SERVICES = ("postgres", "redis", "minio", "createbucket", "mailpit")
+BACKING_SERVICES = ("postgres", "redis", "minio", "createbucket", "mailpit", "proxy")
 
 
 @cache
@@ -112,3 +112,16 @@ def test_django_service_is_defined_once_and_the_backing_services_exist() -> None
         assert migrate.get("condition") == "service_completed_successfully", (
             f"{name} must wait for the migrate job to finish:\n{depends_on}"
         )
+
+
+def test_only_the_proxy_is_published_and_the_app_trusts_exactly_it() -> None:
+    """The client's address comes from X-Forwarded-For only as far as our proxy
+    wrote it (TRUSTED_PROXY_COUNT); were web published too, a client could reach
+    it directly and write that entry itself."""
+    services = resolved_services()
+
+    assert "web:8000" in services["proxy"]["command"]
+    assert "8000" in services["proxy"].get("ports", "")
+    assert "ports" not in services["web"], "web must be reached only through the proxy"
+    environment = blocks(services["web"]["environment"].splitlines()[1:])
+    assert environment.get("TRUSTED_PROXY_COUNT", "").strip("'\"") == "1"

@@ -8,11 +8,17 @@ from typing import Any
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from integrations.models import ApiToken, hash_token
 
 log = logging.getLogger(__name__)
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    default_detail = "This token has expired: make a new one."
+    default_code = "token_expired"
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -25,6 +31,19 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     keyword = "Token"
 
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        found = super().authenticate(request)
+        # Here rather than in each view's permissions: every view, whatever
+        # permission classes it lists, authenticates through this class.
+        read_only = found is not None and found[1].scope == ApiToken.Scope.READ
+        if read_only and request.method not in SAFE_METHODS:
+            # Imported here: the errors module imports DRF's views, which
+            # import the authentication classes of the settings (this one).
+            from integrations.api.errors import ApiError
+
+            raise ApiError(403, "token_read_only", "This token may only read: use a write token.")
+        return found
+
     def authenticate_credentials(self, key: str) -> tuple[Any, ApiToken]:
         try:
             token = ApiToken.objects.select_related("user").get(key_hash=hash_token(key))
@@ -32,11 +51,14 @@ class TokenAuthentication(authentication.TokenAuthentication):
             token = None
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        # Compared here, not filtered in the query: an expired token says so.
+        if token.expires_at <= now:
+            raise TokenExpired()
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is disabled.")
         # One write a minute at most, by a task: "last used" is for people, not
         # an audit, and a request need not wait for it (nor count it).
-        now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             _touch(token, now)
         return token.user, token

@@ -78,7 +78,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = {exc.field: [exc.message]} if exc.field and status_code == 400 else None
         detail = "Not found." if status_code == 404 else exc.message
         code = "not_found" if status_code == 404 else exc.code
-        return Response(error_body(code, detail, errors), status=status_code)
+        answer = Response(error_body(code, detail, errors), status=status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            # A lock that ends (accounts.lockout.AccountLocked): when to try again.
+            answer["Retry-After"] = str(retry_after)
+        return answer
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -102,12 +107,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         # 401 always: the token class comes first and sets WWW-Authenticate.
         response.status_code = status.HTTP_401_UNAUTHORIZED
-        code = (
-            "not_authenticated"
-            if isinstance(exc, exceptions.NotAuthenticated)
-            else "authentication_failed"
-        )
-        response.data = error_body(code, str(exc.detail))
+        # "not_authenticated", "authentication_failed", or a subclass's own
+        # ("token_expired").
+        response.data = error_body(exc.default_code, str(exc.detail))
         return response
     code = CODES_BY_STATUS.get(response.status_code, "error")
     text = (

@@ -15,6 +15,8 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from disputes_site.client_address import client_address
+
 
 class _LiveRate:
     scope: str
@@ -22,6 +24,14 @@ class _LiveRate:
     def get_rate(self) -> str | None:
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return None if rate is None else str(rate)
+
+
+class _ByClientAddress:
+    def get_ident(self, request: Any) -> str:
+        # DRF's own reads X-Forwarded-For by its NUM_PROXIES setting, and with
+        # none set takes the whole header as the client: a new value on each
+        # request was a new client each time. Ours believes only our proxies.
+        return client_address(request)
 
 
 class _Counted:
@@ -86,15 +96,15 @@ class _Counted:
         return float(self.duration)
 
 
-class AnonThrottle(_LiveRate, _Counted, AnonRateThrottle):
+class AnonThrottle(_LiveRate, _Counted, _ByClientAddress, AnonRateThrottle):
     scope = "anon"
 
 
-class UserThrottle(_LiveRate, _Counted, UserRateThrottle):
+class UserThrottle(_LiveRate, _Counted, _ByClientAddress, UserRateThrottle):
     scope = "user"
 
 
-class TokenLoginThrottle(_LiveRate, _Counted, SimpleRateThrottle):
+class TokenLoginThrottle(_LiveRate, _Counted, _ByClientAddress, SimpleRateThrottle):
     """Password guesses through ``POST auth/token/``, per client address."""
 
     scope = "token_login"

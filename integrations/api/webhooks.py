@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -96,6 +97,14 @@ def _sellers_only(view: ApiView) -> None:
 class EndpointListView(ApiView):
     serializer_class = EndpointSerializer
     pagination_class = PageNumbers
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # The answers carry signing secrets: no cache may keep them.
+        patch_cache_control(response, no_store=True)
+        return response
 
     @extend_schema(
         summary="The seller's webhook endpoints (with their signing secrets)",
