@@ -418,7 +418,8 @@ REST_FRAMEWORK = {
         "token_login": env_str("API_THROTTLE_TOKEN_LOGIN", "10/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser with a 400 for what json.load cannot take: nesting too deep.
+    "DEFAULT_PARSER_CLASSES": ["integrations.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
