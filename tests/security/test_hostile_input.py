@@ -4,7 +4,11 @@ with DEBUG on (local) and with the production settings."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,20 +31,32 @@ PRODUCTION = (
 )
 
 
-def _production_names() -> list[str]:
-    """The settings production.py itself assigns (DEBUG, the secure transport ones, …)."""
+@functools.cache
+def _production_values() -> dict[str, object]:
+    """The settings production.py itself assigns (DEBUG, the secure transport
+    ones, …), as it computes them. Read in another process: importing it here
+    would change this process's settings (it edits base's STORAGES in place)."""
     tree = ast.parse(PRODUCTION.read_text())
-    return [
+    names = [
         target.id
         for node in tree.body
         if isinstance(node, ast.Assign)
         for target in node.targets
-        if isinstance(target, ast.Name) and target.id.isupper()
+        if isinstance(target, ast.Name) and target.id.isupper() and target.id != "SECRET_KEY"
     ]
+    script = (
+        "import disputes_site.settings.production as p; "
+        f"print(repr({{n: getattr(p, n) for n in {names!r}}}))"
+    )
+    env = {**os.environ, "DJANGO_SECRET_KEY": "production-like-" + "k" * 50}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(params=["local", "production"])
-def mode(request, settings, monkeypatch):
+def mode(request, settings):
     """``local``: DEBUG on, as ``make demo``. ``production``: every value that
     disputes_site.settings.production sets (DEBUG off, HTTPS redirect, secure
     cookies, HSTS, …) applied over the test settings; requests come in over HTTPS
@@ -48,12 +64,10 @@ def mode(request, settings, monkeypatch):
     if request.param == "local":
         settings.DEBUG = True
         return {}
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "production-like-" + "k" * 50)
-    production = importlib.import_module("disputes_site.settings.production")
-    for name in _production_names():
-        if name != "SECRET_KEY":
-            setattr(settings, name, getattr(production, name))
+    for name, value in _production_values().items():
+        setattr(settings, name, value)
     assert settings.DEBUG is False
+    assert settings.SECURE_SSL_REDIRECT is True
     return {"secure": True, "HTTP_X_FORWARDED_PROTO": "https"}
 
 
@@ -197,3 +211,10 @@ def test_a_nul_in_a_json_key_answers_400(mode, seller, case):
     )
     assert response.status_code == 400
     assert response.json() == {"code": "invalid", "detail": NUL_KEY}
+
+
+def test_the_production_mode_leaves_this_process_settings_as_they_were(settings):
+    # Importing production.py in the test process once replaced the static
+    # files storage of every later test in it (browser tests then failed).
+    _production_values()
+    assert "Manifest" not in settings.STORAGES["staticfiles"]["BACKEND"]
