@@ -31,6 +31,7 @@ from disputes.selectors import (
 )
 from disputes.services import message_post
 from disputes.workflow import allowed_actions, deadline_sentence, waiting_on, your_move_q
+from disputes_site.search import NUL_MESSAGE, has_nul
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
 
@@ -47,6 +48,9 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     dispute_type = request.GET.get("type", "")
     query = request.GET.get("q", "").strip()[:40]
+    query_error = NUL_MESSAGE if has_nul(query) else ""
+    if query_error:
+        query = ""
     disputes = disputes_for_list(user)
     if state in DisputeState.values:
         disputes = disputes.filter(state=state)
@@ -71,9 +75,11 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
             "state": state,
             "type": dispute_type,
             "query": query,
+            "query_error": query_error,
             "states": DisputeState.choices,
             "types": DisputeType.choices,
         },
+        status=400 if query_error else 200,
     )
 
 

@@ -3,8 +3,10 @@ browser's word; and the checks that refuse hostile files with a clear message.""
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import puremagic
@@ -78,6 +80,9 @@ def extension_of(name: str) -> str:
     return match.group(1).lower() if match else ""
 
 
+_MARKUP = ("<html", "<script", "<svg", "<?php", "<!doctype")
+
+
 def _is_plain_text(head: bytes) -> bool:
     if b"\x00" in head:
         return False
@@ -90,7 +95,32 @@ def _is_plain_text(head: bytes) -> bool:
         except UnicodeDecodeError:
             return False
     lowered = text.lower()
-    return not any(tag in lowered for tag in ("<html", "<script", "<svg", "<?php", "<!doctype"))
+    return not any(tag in lowered for tag in _MARKUP)
+
+
+def refuse_binary_text(chunks: Iterable[bytes]) -> None:
+    """A plain-text document must be plain text to its last byte: the type is
+    decided on the first 8 KiB, and an executable, an archive or a page of
+    markup after them would otherwise be stored and served as text."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    carry = ""  # the end of the previous chunk: a tag may straddle two
+    try:
+        for chunk in chunks:
+            if b"\x00" in chunk:
+                raise ValueError
+            text = carry + decoder.decode(chunk).lower()
+            if any(tag in text for tag in _MARKUP):
+                raise ValueError
+            carry = text[-len(max(_MARKUP, key=len)) :]
+        decoder.decode(b"", final=True)
+    except (ValueError, UnicodeDecodeError):
+        raise FileTypeRefused(
+            _(
+                "The file starts as plain text but is not plain text throughout (binary data or markup further on). %(accepted)s"
+            )
+            % {"accepted": ACCEPTED},
+            field="file",
+        ) from None
 
 
 def _signature_agrees(mime: str, head: bytes) -> bool:

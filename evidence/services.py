@@ -27,10 +27,13 @@ from evidence.detection import (
     check_name_agrees,
     clean_name,
     detect,
+    refuse_binary_text,
     refuse_trailing_data,
 )
+from evidence.documents import clean_pdf
 from evidence.images import clean_image
 from evidence.models import Evidence, EvidenceVisibility, Kind, ThumbnailStatus
+from evidence.videos import clean_video
 
 HEAD_BYTES = 8192
 CHUNK = 1024 * 1024
@@ -63,12 +66,12 @@ def _read_head(upload: IO[bytes]) -> bytes:
     return head
 
 
-def _sha256(upload: UploadedFile) -> str:
+def _sha256(content: File) -> str:
     digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks(CHUNK):
+    content.seek(0)
+    for chunk in content.chunks(CHUNK):
         digest.update(chunk)
-    upload.seek(0)
+    content.seek(0)
     return digest.hexdigest()
 
 
@@ -92,6 +95,12 @@ def evidence_add(
     description = (description or "").strip()
     if len(description) > 500:
         raise InvalidInput(_("A description can have at most 500 characters."), field="description")
+    if "\x00" in description or not _encodable(description):
+        # PostgreSQL cannot store either; refused here, before anything is stored.
+        raise InvalidInput(
+            _("The description contains a NUL or invalid character; remove it and try again."),
+            field="description",
+        )
     name = clean_name(upload.name or "")
     if not upload.size:
         raise EvidenceRefused(_("The file is empty."), field="file")
@@ -108,7 +117,29 @@ def evidence_add(
             },
             field="file",
         )
+    if file_type.mime == "text/plain":
+        refuse_binary_text(upload.chunks(CHUNK))
+        upload.seek(0)
     role = _check_may_add(dispute, actor)
+
+    if file_type.kind == Kind.VIDEO:
+        # Remuxed to a temporary file first: the original, with its location
+        # and titles, never reaches storage.
+        with clean_video(upload, file_type.mime) as cleaned:
+            return _store(
+                dispute,
+                actor,
+                role,
+                cleaned,
+                name,
+                file_type.kind,
+                file_type.mime,
+                file_type.extensions[0].lstrip("."),
+                None,
+                None,
+                description,
+                visibility,
+            )
 
     width = height = None
     content: File
@@ -121,14 +152,56 @@ def evidence_add(
             clean.content_type,
             clean.extension,
         )
-        sha256, size = hashlib.sha256(clean.data).hexdigest(), len(clean.data)
         width, height = clean.width, clean.height
+    elif file_type.mime == "application/pdf":
+        data = clean_pdf(upload)
+        content, content_type = ContentFile(data), file_type.mime
+        extension = file_type.extensions[0].lstrip(".")
     else:
-        # Streamed: a video is read in chunks from the upload's temporary file.
+        # Streamed: plain text is read in chunks from the upload's temporary file.
         content, content_type = upload, file_type.mime
         extension = file_type.extensions[0].lstrip(".")
-        sha256, size = _sha256(upload), upload.size
+    return _store(
+        dispute,
+        actor,
+        role,
+        content,
+        name,
+        file_type.kind,
+        content_type,
+        extension,
+        width,
+        height,
+        description,
+        visibility,
+    )
 
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def _store(
+    dispute: Dispute,
+    actor: User,
+    role: Role,
+    content: File,
+    name: str,
+    kind: str,
+    content_type: str,
+    extension: str,
+    width: int | None,
+    height: int | None,
+    description: str,
+    visibility: str,
+) -> Evidence:
+    """Store what was cleaned and record it; its SHA-256 and size are those of
+    the stored bytes (the original's are never kept)."""
+    sha256, size = _sha256(content), content.size
     # Storage stays outside the transaction (ARCHITECTURE rule 2).
     stored = default_storage.save(f"evidence/{dispute.pk}/{uuid.uuid4().hex}.{extension}", content)
     try:
@@ -138,7 +211,7 @@ def evidence_add(
             role,
             stored,
             name,
-            file_type.kind,
+            kind,
             content_type,
             size,
             sha256,

@@ -23,6 +23,7 @@ from disputes.choices import DisputeState, DisputeType
 from disputes.models import Appeal, Dispute, MediatorNote
 from disputes.rows import ROW_FIELDS
 from disputes.workflow import is_senior
+from disputes_site.search import NUL_MESSAGE, has_nul
 
 QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)
 ASSIGNED_CHOICES = ("everyone", "me", "unassigned")
@@ -59,6 +60,9 @@ class QueueFilters:
             raw = query.get(name, "").strip()
             if not raw:
                 return None
+            if has_nul(raw):
+                errors[name] = str(NUL_MESSAGE)
+                return None
             try:
                 value = Decimal(raw)
             except InvalidOperation:
@@ -72,7 +76,9 @@ class QueueFilters:
         days: int | None = None
         raw_days = query.get("older_than_days", "").strip()
         if raw_days:
-            if raw_days.isdigit() and int(raw_days) <= 3650:
+            if has_nul(raw_days):
+                errors["older_than_days"] = str(NUL_MESSAGE)
+            elif raw_days.isdigit() and int(raw_days) <= 3650:
                 days = int(raw_days)
             else:
                 errors["older_than_days"] = "Enter a number of days."

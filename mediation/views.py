@@ -36,6 +36,7 @@ from disputes.selectors import (
 )
 from disputes.services import message_post, note_add
 from disputes.workflow import allowed_actions, deadline_sentence
+from disputes_site.search import any_nul
 from evidence.selectors import evidence_for
 from mediation import selectors
 from mediation.forms import NoteForm, ReassignForm
@@ -105,6 +106,9 @@ def queue_view(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "raw": request.GET,
         },
+        # Its boxes say which; a NUL in any other part of the address (a
+        # select's value) is ignored like any value not offered, but still 400.
+        status=400 if any_nul(request.GET) else 200,
     )
 
 

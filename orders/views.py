@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from accounts.models import Role, User
 from accounts.reputation import seller_reputation
+from disputes_site.search import NUL_MESSAGE, has_nul
 from orders.eligibility import dispute_eligibility
 from orders.models import OrderStatus
 from orders.selectors import order_for_user, order_list
@@ -26,6 +27,9 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     """Manage orders: a buyer's orders or a seller's sales, searchable and filterable."""
     user = _viewer(request)
     query = request.GET.get("q", "")[:100]
+    query_error = NUL_MESSAGE if has_nul(query) else ""
+    if query_error:
+        query = ""
     status = request.GET.get("status", "")
     if status not in OrderStatus.values:
         status = ""
@@ -40,10 +44,12 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": query,
+            "query_error": query_error,
             "status": status,
             "statuses": OrderStatus.choices,
             "is_seller": user.role == Role.SELLER,
         },
+        status=400 if query_error else 200,
     )
 
 

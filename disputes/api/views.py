@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,6 +41,7 @@ from disputes.services import SERVICES, dispute_create, message_post
 from disputes.services.inbox import notification_mark_read
 from integrations.api.errors import ErrorSerializer
 from integrations.api.pagination import EventCursor, MessageCursor, PageNumbers
+from integrations.api.parsers import JSONParser
 from integrations.api.views import ApiView
 from orders.api.lookups import order_for_api
 

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads POST): an oversized upload is
+    # refused on its Content-Length alone.
+    "disputes_site.request_size.RefuseOversizedBody",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -401,6 +404,19 @@ EVIDENCE_MAX_PIXELS = env_int("EVIDENCE_MAX_PIXELS", 50_000_000, minimum=1)
 EVIDENCE_THUMBNAIL_SIZE = env_int("EVIDENCE_THUMBNAIL_SIZE", 480, minimum=32)
 # Uploads above this size go to a temporary file, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request whose Content-Length is above the largest upload plus this allowance
+# is answered 413 before its body is read (disputes_site/request_size.py). The
+# allowance covers what a browser adds around one file: the multipart boundaries
+# and part headers (a few hundred bytes), the description (500 characters, at
+# most 2 KB of UTF-8), the visibility and the CSRF token; 64 KiB leaves a wide
+# margin without letting a meaningful amount of anything else through.
+REQUEST_BODY_ALLOWANCE_BYTES = env_int("REQUEST_BODY_ALLOWANCE_BYTES", 64 * 1024, minimum=0)
+REQUEST_BODY_MAX_BYTES = max(EVIDENCE_MAX_BYTES.values()) + REQUEST_BODY_ALLOWANCE_BYTES
+# Videos are remuxed without their metadata inside the upload request; a file
+# that keeps ffmpeg busy longer than this is refused instead of holding a worker.
+EVIDENCE_VIDEO_REMUX_TIMEOUT_SECONDS = env_int(
+    "EVIDENCE_VIDEO_REMUX_TIMEOUT_SECONDS", 120, minimum=1
+)
 
 # --- REST API v1 (SPEC section 9) --------------------------------------------
 REST_FRAMEWORK = {
@@ -420,7 +436,8 @@ REST_FRAMEWORK = {
         "token_login": env_str("API_THROTTLE_TOKEN_LOGIN", "10/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser with a 400 for what json.load cannot take: nesting too deep.
+    "DEFAULT_PARSER_CLASSES": ["integrations.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,

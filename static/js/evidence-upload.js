@@ -19,6 +19,8 @@
     const xhr = new XMLHttpRequest();
     xhr.open("POST", widget.dataset.uploadUrl);
     xhr.setRequestHeader("X-CSRFToken", widget.querySelector("[name=csrfmiddlewaretoken]").value);
+    // Lets an answer given before the view (413: too large) be the short error fragment.
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     xhr.upload.addEventListener("progress", function (event) {
       if (event.lengthComputable) setProgress(row, Math.round((event.loaded / event.total) * 100));
     });

@@ -55,10 +55,26 @@ def pdf() -> bytes:
     )
 
 
-def mp4() -> bytes:
-    return (
-        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + b"\x00" * 64
-    )
+def sound_only_mp4() -> bytes:
+    """A second of tone in an MP4 with no picture, by the imageio-ffmpeg wheel's ffmpeg."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "tone.mp4"
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                *("-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=1"),
+                *("-f", "mp4", "-y", str(target)),
+            ],
+            check=True,
+            timeout=60,
+        )
+        return target.read_bytes()
 
 
 def zip_archive() -> bytes:
