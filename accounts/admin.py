@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
 from accounts import lockout
+from accounts.password_forms import AdminPasswordChangeForm
 from accounts.models import SellerProfile, User
 
 
@@ -26,6 +27,7 @@ class LockoutAwareAdminLoginForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = LockoutAwareAdminLoginForm
+admin.site.password_change_form = AdminPasswordChangeForm
 
 
 class SellerProfileInline(admin.StackedInline):

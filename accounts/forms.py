@@ -74,3 +74,4 @@ class NameForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name"]
+

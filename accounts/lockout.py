@@ -95,3 +95,17 @@ def record_failure(login: str) -> None:
 def clear(login: str) -> None:
     """Forget the failures and any lock of ``login`` (right password, password reset)."""
     cache.delete_many(list(_keys(login)))
+
+
+def verify_current_password(user: object, password: str) -> bool:
+    """The doors that ask a signed-in user for their current password (changing
+    it, on the site or in the admin) are password doors too: a stolen session
+    must not become a way to guess the password without limit. Raises
+    ``AccountLocked`` while the account is locked; a wrong password counts."""
+    login = str(getattr(user, "email", "") or "")
+    check(login)
+    if user.check_password(password):  # type: ignore[attr-defined]
+        clear(login)
+        return True
+    record_failure(login)
+    return False

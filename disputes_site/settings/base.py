@@ -216,6 +216,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Disputes] "
 # logins are limited per account by LOGIN_LOCKOUT_* above, for every door;
 # allauth's per-account part ("5/5m/key") would be a second counter, web only.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Changing the password asks for the current one through the lockout too.
+ACCOUNT_FORMS = {"change_password": "accounts.password_forms.ChangePasswordForm"}
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip"),
     "signup": "20/m/ip",

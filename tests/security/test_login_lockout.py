@@ -175,3 +175,39 @@ def test_unknown_accounts_lock_the_same_way_so_none_is_revealed():
     answers = [_token("nobody@example.com", "guess", attempt) for attempt in range(6)]
     assert [a.json()["code"] for a in answers[:5]] == ["invalid_credentials"] * 5
     assert answers[5].json()["code"] == "account_locked"
+
+
+def test_changing_the_password_counts_wrong_current_passwords_towards_the_lock(target, settings):
+    """A stolen session is not a way to guess the password without limit (allauth's
+    own limit of this page, 5 a minute, is not one: it forgets after a minute)."""
+    settings.LOGIN_LOCKOUT_ATTEMPTS = 3
+    thief = Client()
+    thief.force_login(target)
+    new = {"password1": "quiet-amber-lantern-77", "password2": "quiet-amber-lantern-77"}
+    for _ in range(3):
+        page = thief.post(reverse("account_change_password"), {"oldpassword": "wrong", **new})
+        assert "current password" in page.content.decode()
+
+    page = thief.post(reverse("account_change_password"), {"oldpassword": PASSWORD, **new})
+
+    assert LOCKED in page.content.decode()
+    target.refresh_from_db()
+    assert target.check_password(PASSWORD)  # unchanged
+    assert _token(target.email, PASSWORD).status_code == 429  # one lock for every door
+
+
+def test_the_admins_change_password_page_counts_towards_the_lock_too(target):
+    target.is_staff = True
+    target.save(update_fields=["is_staff"])
+    thief = Client()
+    thief.force_login(target)
+    new = {"new_password1": "quiet-amber-lantern-77", "new_password2": "quiet-amber-lantern-77"}
+    for _ in range(5):
+        thief.post("/admin/password_change/", {"old_password": "wrong", **new})
+
+    page = thief.post("/admin/password_change/", {"old_password": PASSWORD, **new})
+
+    assert page.status_code == 200
+    assert LOCKED in page.content.decode()
+    target.refresh_from_db()
+    assert target.check_password(PASSWORD)
