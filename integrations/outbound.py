@@ -155,7 +155,8 @@ def vet_url(url: str) -> Target:
     except UnicodeError:
         raise UnsafeUrl("The host name is not valid.") from None
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE_HOSTS
-    if not allow_private and (host.removesuffix(".") == "localhost" or host.endswith(".localhost")):
+    bare = host.removesuffix(".")
+    if not allow_private and (bare == "localhost" or bare.endswith(".localhost")):
         raise _not_public(host)  # RFC 6761: always loopback, whatever DNS says
     port = port or (443 if parts.scheme == "https" else 80)
     addresses = _resolve(host, port)
