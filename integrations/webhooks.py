@@ -222,7 +222,7 @@ def attempt(delivery_id: int) -> WebhookDelivery | None:
         )
     except outbound.UnsafeUrl as exc:
         error = exc.message
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         error = str(exc)[:500] or exc.__class__.__name__
     if status_code is not None and not 200 <= status_code < 300:
         # A redirect is not followed: the receiver cannot send the request elsewhere.
