@@ -58,7 +58,7 @@ def _signed_in_user_sql() -> str:
     )
     # Only quoted identifiers from the models' metadata are formatted in.
     return (
-        f"SELECT {columns}, (u.is_superuser "  # noqa: S608
+        f"SELECT {columns}, (u.is_superuser "  # noqa: S608  # nosec B608  # quoted identifiers from model metadata only
         f"OR EXISTS (SELECT 1 FROM {direct} x {senior} AND x.user_id = u.id) "
         f"OR EXISTS (SELECT 1 FROM {groups} g JOIN {group_perms} x ON x.group_id = g.group_id "
         f"{senior} AND g.user_id = u.id)) AS _is_senior, "

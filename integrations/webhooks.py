@@ -9,21 +9,20 @@ the sweep picks up whatever a crashed worker or a broker outage left behind.
 Signing: ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` =
 ``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body`` keyed with the
 endpoint's secret (the ``standardwebhooks`` package does the HMAC).
+
+Where requests may go (public addresses only, no redirect, one deadline, a
+capped answer): ``integrations.outbound``, at registration and at each attempt.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import http.client
 import itertools
 import json
 import logging
-import socket
-import urllib.error
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,6 +35,7 @@ from accounts.models import User
 from disputes.choices import DisputeState, Visibility
 from disputes.errors import InvalidInput
 from disputes.models import DisputeEvent
+from integrations import outbound
 from integrations.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -52,11 +52,9 @@ def endpoint_create(*, seller: User, url: str, description: str = "") -> Webhook
     if not seller.is_seller:
         raise InvalidInput("Only sellers register webhook endpoints.", field="url")
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidInput("Enter an http(s) URL.", field="url")
-    if parts.scheme == "http" and not settings.WEBHOOK_ALLOW_HTTP:
-        raise InvalidInput("Webhook URLs must use https.", field="url")
+    # Checked as a delivery checks it (SSRF): the seller learns now, next to the
+    # field, that a host is refused. Deliveries check again: DNS answers change.
+    outbound.vet_url(url)
     if WebhookEndpoint.objects.filter(seller=seller, is_active=True).count() >= MAX_ENDPOINTS:
         raise InvalidInput(f"At most {MAX_ENDPOINTS} endpoints.", field="url")
     return WebhookEndpoint.objects.create(
@@ -196,17 +194,6 @@ def signed_headers(
     }
 
 
-def _refuse_private(url: str) -> None:
-    """Sellers' URLs must not reach inside the platform's network (SSRF)."""
-    if settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
-        return
-    host = urlsplit(url).hostname or ""
-    for info in socket.getaddrinfo(host, None):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise OSError(f"{host} resolves to a non-public address")
-
-
 def attempt(delivery_id: int) -> WebhookDelivery | None:
     """One attempt: claimed by moving ``next_attempt_at`` forward, so two workers never send at once."""
     now = timezone.now()
@@ -224,16 +211,24 @@ def attempt(delivery_id: int) -> WebhookDelivery | None:
     status_code: int | None = None
     error = ""
     try:
-        _refuse_private(delivery.endpoint.url)
-        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked on registration
-            delivery.endpoint.url, data=body.encode(), headers=headers, method="POST"
+        # Vetted again at each attempt, and sent to the address vetted now (outbound).
+        target = outbound.vet_url(delivery.endpoint.url)
+        status_code = outbound.post(
+            target,
+            body.encode(),
+            headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            max_bytes=settings.WEBHOOK_MAX_RESPONSE_BYTES,
         )
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:  # noqa: S310
-            status_code = answer.status
-    except urllib.error.HTTPError as exc:
-        status_code, error = exc.code, f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
+    except outbound.UnsafeUrl as exc:
+        error = exc.message
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         error = str(exc)[:500] or exc.__class__.__name__
+    if status_code is not None and not 200 <= status_code < 300:
+        # A redirect is not followed: the receiver cannot send the request elsewhere.
+        error = f"HTTP {status_code}" + (
+            " (redirects are not followed)" if 300 <= status_code < 400 else ""
+        )
     attempts = delivery.attempts + 1
     fields: dict[str, Any] = {
         "attempts": attempts,

@@ -137,7 +137,7 @@ def _compare_and_set(from_state: str, common: dict[str, Any], group: list[Step])
         f"AND {table}.{qn('state')} = %s"
     )
     values = ", ".join([row] * len(group))
-    sql = f"UPDATE {table} SET {', '.join(sets)} FROM (VALUES {values}) AS v WHERE {where}"  # noqa: S608
+    sql = f"UPDATE {table} SET {', '.join(sets)} FROM (VALUES {values}) AS v WHERE {where}"  # noqa: S608  # nosec B608  # quoted model identifiers and placeholders only
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         updated = cursor.rowcount

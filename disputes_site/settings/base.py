@@ -480,13 +480,20 @@ IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
 # A key still "in progress" after this long was left by a process that died.
 IDEMPOTENCY_STALE_SECONDS = env_int("IDEMPOTENCY_STALE_SECONDS", 120, minimum=1)
+# One deadline for a whole delivery (connecting, sending, reading the answer),
+# not per read: a receiver sending a byte at a time cannot hold a worker longer.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Of a receiver's answer only the status line and headers are read, this much
+# at most: the status is all a delivery records, and a worker's memory is bounded.
+WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 65536, minimum=1024)
 # Seconds before each retry of a failed delivery (then it is marked failed).
 WEBHOOK_RETRY_DELAYS = env_int_list(
     "WEBHOOK_RETRY_DELAYS", [30, 120, 600, 3600, 14400], minimum=0, maximum=86400
 )
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
-# Receivers on loopback or private networks (tests, the demo); never in production.
+# Receivers on loopback, private, link-local or reserved addresses (tests, the
+# demo); never in production, where they would open the platform's own network
+# to sellers' URLs (SSRF: cloud metadata, Redis, admin pages).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 CELERY_BEAT_SCHEDULE["sweep-webhooks"] = {"task": "integrations.sweep_webhooks", "schedule": 60}
 CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {

@@ -190,8 +190,10 @@ def test_only_sellers_have_webhooks_and_urls_are_checked(buyer, seller):
 
 
 def test_private_addresses_are_refused_outside_tests(settings, seller, order, buyer, receiver):
-    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    # Registered while allowed; refused at delivery once it is not (registration
+    # refuses it too: tests/security/test_webhook_ssrf.py).
     endpoint = webhooks.endpoint_create(seller=seller, url=receiver.url)
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
     dispute = services.dispute_submit(dispute=open_dispute(order), actor=buyer)
     settings.WEBHOOK_RETRY_DELAYS = []
     webhooks.fan_out(dispute.events.order_by("seq").last().pk)
