@@ -7,8 +7,8 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
 from accounts import lockout
-from accounts.password_forms import AdminPasswordChangeForm
 from accounts.models import SellerProfile, User
+from accounts.password_forms import AdminPasswordChangeForm
 
 
 class LockoutAwareAdminLoginForm(AdminAuthenticationForm):

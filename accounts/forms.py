@@ -74,4 +74,3 @@ class NameForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name"]
-
