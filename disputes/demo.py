@@ -52,8 +52,13 @@ def _under_review(d: Dispute, p: dict[str, User]) -> Dispute:
 
 
 def _working_mediator(d: Dispute, p: dict[str, User]) -> User:
-    """Whoever the case was assigned to on escalation (the roster balances the load)."""
+    """Whoever the case was assigned to on escalation (the roster balances the load);
+    with nobody free, the demo mediator takes it (only its mediator acts on a case)."""
     if d.assigned_mediator_id is None:
+        from mediation.services import case_take
+
+        case_take(dispute=d, actor=p["mediator"])
+        d.assigned_mediator_id = p["mediator"].pk
         return p["mediator"]
     return User.objects.get(pk=d.assigned_mediator_id)
 

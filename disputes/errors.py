@@ -43,6 +43,15 @@ class NotYours(DisputeError):
     http_status = 404
 
 
+class NotYourCase(DisputeError):
+    """A mediator acting on or writing to a case that is not assigned to them (SPEC
+    13.6): an unassigned case is taken first, another mediator's is reassigned by a
+    lead. They may read it, so the API answers 403, not 404."""
+
+    code = "not_your_case"
+    http_status = 403
+
+
 class BadAmount(DisputeError):
     code = "bad_amount"
 

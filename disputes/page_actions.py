@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from disputes.errors import DisputeError, NotYours, TransitionRefused
+from disputes.errors import DisputeError, NotYourCase, NotYours, TransitionRefused
 from disputes.forms import ACTION_FORMS, CONFIRMATIONS, CitesEvidence
 from disputes.models import Dispute
 from disputes.services import SERVICES
@@ -38,6 +39,9 @@ def take_action(request: HttpRequest, user: User, dispute: Dispute, name: str) -
     try:
         service: Any = SERVICES[name]
         service(dispute=dispute, actor=user, **arguments)
+    except NotYourCase as exc:
+        # Another mediator's case, or nobody's yet: 403, as the API answers.
+        raise PermissionDenied(exc.message) from exc
     except (TransitionRefused, NotYours) as exc:
         messages.error(request, exc.message)
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, F, Q, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.reputation import seller_reputation
 from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
-from disputes.errors import DisputeError
+from disputes.errors import DisputeError, NotYourCase
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
 from disputes.page_actions import take_action
@@ -30,7 +31,13 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import message_post
-from disputes.workflow import allowed_actions, deadline_sentence, waiting_on, your_move_q
+from disputes.workflow import (
+    allowed_actions,
+    deadline_sentence,
+    may_work,
+    waiting_on,
+    your_move_q,
+)
 from disputes_site.search import NUL_MESSAGE, has_nul
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
@@ -127,7 +134,10 @@ def _detail_context(
         "may_add_evidence": may_add_evidence(dispute, user),
         "thread": messages_for(user, dispute),
         "message_form": bound.get("message") or MessageForm(prefix="message"),
-        "may_message": dispute.state not in TERMINAL_STATES and dispute.state != DisputeState.DRAFT,
+        # A mediator writes only to a case assigned to them (SPEC 13.6).
+        "may_message": dispute.state not in TERMINAL_STATES
+        and dispute.state != DisputeState.DRAFT
+        and (party is not None or may_work(dispute, user)),
         "reputation": seller_reputation(dispute.seller_id),
         # Only a resolved case has refunds to show: no query before that.
         "refunds": list(dispute.refunds.all()) if dispute.outcome else [],
@@ -178,6 +188,8 @@ def message_post_view(request: HttpRequest, reference: str) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 visibility=form.cleaned_data.get("visibility") or "all",
             )
+        except NotYourCase as exc:
+            raise PermissionDenied(exc.message) from exc
         except DisputeError as exc:
             form.add_error("body" if exc.field in (None, "body") else None, exc.message)
         else:

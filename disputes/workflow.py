@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from disputes.choices import DisputeState as S
 from disputes.choices import Party, Settlement
+from disputes.errors import NotYourCase
 
 if TYPE_CHECKING:
     from django.db.models import Q
@@ -162,9 +163,12 @@ def _not_the_decider(d: Dispute, role: Role, user_id: int | None) -> bool:
 
 
 def _assignee(d: Dispute, role: Role, user_id: int | None) -> bool:
-    # A case assigned to a mediator is theirs to work: others read it, and take
-    # it over only through a lead's reassignment. An unassigned case is anyone's.
-    return d.assigned_mediator_id is None or d.assigned_mediator_id == user_id
+    # SPEC 13.6: a mediator acts on or writes to a case only when it is assigned
+    # to them. Others read it and ask a lead, who reassigns it (to themselves
+    # too); an unassigned case is nobody's until a mediator takes it. One
+    # mediator at a time: reminders, overdue reassignment and the workload
+    # figures all follow the assignment. ``may_work`` asks this same guard.
+    return user_id is not None and d.assigned_mediator_id == user_id
 
 
 def _deadline_passed(d: Dispute, role: Role, user_id: int | None) -> bool:
@@ -494,19 +498,40 @@ def is_senior(user: User) -> bool:
     return bool(cached)
 
 
-def permits(
+def may_work(dispute: Dispute, user: User | None) -> bool:
+    """Is ``dispute`` this mediator's to act on and write to (SPEC 13.6)?
+
+    The ``assignee`` guard of the table, asked for writes that are not
+    transitions too (messages, notes, evidence), so that pages, API, admin and
+    commands give one answer. Reads the row only: no query.
+    """
+    return user is not None and _assignee(dispute, Role.MEDIATOR, user.pk)
+
+
+def check_may_work(dispute: Dispute, user: User | None) -> None:
+    """Refuse a mediator's write to a case that is not assigned to them."""
+    if may_work(dispute, user):
+        return
+    if dispute.assigned_mediator_id is None:
+        raise NotYourCase(_("Take the case before you act on it."))
+    raise NotYourCase(_("This case is assigned to another mediator; a lead can reassign it."))
+
+
+def failed_guards(
     transition: Transition, dispute: Dispute, role: Role | None, user: User | None = None
-) -> bool:
-    """May ``role`` (``user``; None for the system) take ``transition`` on ``dispute`` now?"""
+) -> tuple[str, ...] | None:
+    """The guards that stop ``role`` (``user``; None for the system) taking
+    ``transition`` now: () when it may, None when the state, the role or the
+    settlement already rules it out."""
     if role is None or dispute.state not in transition.sources:
-        return False
+        return None
     if role not in transition.roles:
         # A senior mediator may do everything a mediator may, and decide appeals.
         senior_only = role == Role.MEDIATOR and Role.SENIOR in transition.roles
         if not (senior_only and user is not None and is_senior(user)):
-            return False
+            return None
     if transition.settlements and dispute.settlement not in transition.settlements:
-        return False
+        return None
     # The sweep's timeouts need their deadline passed; a system action that a
     # service triggers (confirm_return by the sweep, complete by the refund
     # task) has no such guard.
@@ -514,7 +539,14 @@ def permits(
     if role != Role.SYSTEM:
         guards = tuple(g for g in guards if g != "deadline_passed")
     user_id = user.pk if user is not None else None
-    return all(GUARDS[g](dispute, role, user_id) for g in guards)
+    return tuple(g for g in guards if not GUARDS[g](dispute, role, user_id))
+
+
+def permits(
+    transition: Transition, dispute: Dispute, role: Role | None, user: User | None = None
+) -> bool:
+    """May ``role`` (``user``; None for the system) take ``transition`` on ``dispute`` now?"""
+    return failed_guards(transition, dispute, role, user) == ()
 
 
 def allowed_actions(dispute: Dispute, user: User) -> list[str]:
@@ -555,7 +587,9 @@ def waiting_on(dispute: Dispute, user: User) -> str:
     if party == "nobody":
         return "nobody"
     if party == "platform":
-        return "you" if role == Role.MEDIATOR else "platform"
+        # The platform's move is the assigned mediator's: another mediator waits
+        # for them, and an unassigned case for whoever takes it.
+        return "you" if role == Role.MEDIATOR and may_work(dispute, user) else "platform"
     if role in (Role.BUYER, Role.SELLER):
         if party == "parties" or party == role.value:
             return "you"
@@ -580,9 +614,10 @@ def your_move_q(user: User) -> Q:
         platform = Q(deadline_rule__in=rules(WaitsOn.PLATFORM)) | (
             Q(state__in=(S.UNDER_REVIEW, S.APPEALED)) & ~Q(deadline_rule__in=list(RULES))
         )
-        return (platform & ~Q(state__in=(S.CLOSED, S.CANCELLED))) | Q(
+        waits = (platform & ~Q(state__in=(S.CLOSED, S.CANCELLED))) | Q(
             state=S.RESOLVED, settlement=Settlement.REFUNDING
         )
+        return waits & Q(assigned_mediator=user)
     if role not in (Party.BUYER, Party.SELLER):
         return Q(pk__in=[])
     own = Q(buyer=user) if role == Party.BUYER else Q(seller=user)

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from disputes.api.fields import Text
 from disputes.api.lookups import dispute_for_api
 from disputes.api.serializers import PersonSerializer
-from disputes.api.views import ERRORS, ID, IDEMPOTENCY, POST_ERRORS
+from disputes.api.views import CASE_WRITE_ERRORS, ERRORS, ID, IDEMPOTENCY
 from evidence.models import Evidence, Kind
 from evidence.selectors import evidence_for, evidence_item
 from evidence.services import evidence_add
@@ -135,7 +135,7 @@ class EvidenceListView(ApiView):
         request={"multipart/form-data": EvidenceUploadSerializer},
         responses={
             201: EvidenceSerializer,
-            **POST_ERRORS,
+            **CASE_WRITE_ERRORS,
             413: ErrorSerializer,
             415: ErrorSerializer,
         },

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
-from disputes.errors import InvalidInput, NotAllowedNow, NotYours
+from disputes.errors import InvalidInput, NotAllowedNow, NotYourCase, NotYours
 from disputes.models import Dispute
 from disputes.services.engine import append_event
-from disputes.workflow import Role, role_in
+from disputes.workflow import Role, check_may_work, role_in
 from evidence.detection import (
     EvidenceRefused,
     FileTooLarge,
@@ -47,6 +47,8 @@ def _check_may_add(dispute: Dispute, actor: User) -> Role:
         raise NotAllowedNow(_("The case is closed; evidence can no longer be added."))
     if dispute.state == DisputeState.DRAFT and role != Role.BUYER:
         raise NotYours(_("You have no part in this dispute."))
+    if role in (Role.MEDIATOR, Role.SENIOR):
+        check_may_work(dispute, actor)
     return role
 
 
@@ -54,7 +56,7 @@ def may_add_evidence(dispute: Dispute, user: User) -> bool:
     """Whether the page offers "Submit evidence" to this viewer now."""
     try:
         _check_may_add(dispute, user)
-    except (NotYours, NotAllowedNow):
+    except (NotYours, NotAllowedNow, NotYourCase):
         return False
     return True
 

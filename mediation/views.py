@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from disputes.choices import DisputeState, DisputeType, Party, Visibility
-from disputes.errors import DisputeError
+from disputes.errors import DisputeError, NotYourCase
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute
 from disputes.page_actions import take_action
@@ -35,7 +35,7 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import message_post, note_add
-from disputes.workflow import allowed_actions, deadline_sentence
+from disputes.workflow import allowed_actions, deadline_sentence, may_work
 from disputes_site.search import any_nul
 from evidence.selectors import evidence_for
 from mediation import selectors
@@ -53,11 +53,6 @@ def _mediator(request: HttpRequest) -> User:
     if not user.is_mediator:
         raise PermissionDenied(_("The mediation pages are for mediators."))
     return user
-
-
-def _may_work(dispute: Dispute, user: User) -> bool:
-    """The case's own mediator works it; an unassigned case waits to be taken."""
-    return dispute.assigned_mediator_id == user.pk
 
 
 @login_required
@@ -125,9 +120,9 @@ def _case_context(
     by_side: dict[str, list[Any]] = {"buyer": [], "seller": [], "mediator": []}
     for item in items:
         by_side.get(item.uploader_role, by_side["mediator"]).append(item)
-    works_it = _may_work(dispute, user)
+    works_it = may_work(dispute, user)
     actions = []
-    for name in allowed_actions(dispute, user) if works_it else []:
+    for name in allowed_actions(dispute, user):
         if name not in CASE_ACTIONS:
             continue
         form_class, label = ACTION_FORMS[name]
@@ -250,10 +245,8 @@ def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse
     dispute = _case(request, reference)
     if name not in CASE_ACTIONS:
         raise Http404("No such action.")
-    if not _may_work(dispute, user):
-        # Another mediator's case, or one nobody has taken yet (the page offers no
-        # form then): take it first, or ask a lead to reassign it.
-        raise PermissionDenied(_("Take the case before you act on it."))
+    # Another mediator's case, or one nobody has taken yet, is refused by the
+    # service (403, as the API answers): take it first, or ask a lead.
     form = take_action(request, user, dispute, name)
     if form is None:
         return _back(dispute)
@@ -266,13 +259,15 @@ def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse
 @login_required
 @require_POST
 def note_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """A private note: any mediator who can open the case may leave one."""
+    """A private note: only from the case's own mediator (SPEC 13.6)."""
     user: User = request.user  # type: ignore[assignment]
     dispute = _case(request, reference)
     form = NoteForm(request.POST, prefix="note")
     if form.is_valid():
         try:
             note_add(dispute=dispute, actor=user, body=form.cleaned_data["body"])
+        except NotYourCase as exc:
+            raise PermissionDenied(exc.message) from exc
         except DisputeError as exc:
             form.add_error("body", exc.message)
         else:
@@ -289,8 +284,6 @@ def message_view(request: HttpRequest, reference: str) -> HttpResponse:
     """A message to both parties or to one: only from the case's own mediator."""
     user: User = request.user  # type: ignore[assignment]
     dispute = _case(request, reference)
-    if not _may_work(dispute, user):
-        raise PermissionDenied(_("Only the mediator of this case writes to its parties."))
     form = MessageForm(request.POST, prefix="message")
     if form.is_valid():
         try:
@@ -300,6 +293,8 @@ def message_view(request: HttpRequest, reference: str) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 visibility=form.cleaned_data.get("visibility") or Visibility.ALL,
             )
+        except NotYourCase as exc:
+            raise PermissionDenied(exc.message) from exc
         except DisputeError as exc:
             form.add_error("body" if exc.field in (None, "body") else None, exc.message)
         else:

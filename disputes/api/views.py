@@ -65,6 +65,8 @@ ERRORS = {
     429: ErrorSerializer,
 }
 POST_ERRORS = {**ERRORS, 409: ErrorSerializer, 422: ErrorSerializer}
+# Writes to a case: a mediator's to a case not assigned to them answer 403 (not_your_case).
+CASE_WRITE_ERRORS = {**POST_ERRORS, 403: ErrorSerializer}
 
 DISPUTE_EXAMPLE = OpenApiExample(
     "A dispute waiting on the seller",
@@ -293,11 +295,12 @@ def transition_view(name: str) -> type[TransitionView]:
             f"Runs the `{name}` transition. Answers 200 with the dispute as the transition "
             "left it (a refund it starts is paid in the background and shows on the next GET); "
             "409 with a stable `code` when the transition is not allowed now or lost to a "
-            "concurrent one."
+            "concurrent one; 403 `not_your_case` to a mediator when the case is not assigned "
+            "to them."
         ),
         parameters=[ID, IDEMPOTENCY],
         request=input_class,
-        responses={200: DisputeSerializer, **POST_ERRORS},
+        responses={200: DisputeSerializer, **CASE_WRITE_ERRORS},
         examples=[DISPUTE_EXAMPLE],
     )(post)
     return type(
@@ -364,7 +367,7 @@ class MessageListView(ApiView):
         summary="Write in the thread (to one party only: mediators)",
         parameters=[ID, IDEMPOTENCY],
         request=MessageCreateSerializer,
-        responses={201: MessageSerializer, **POST_ERRORS},
+        responses={201: MessageSerializer, **CASE_WRITE_ERRORS},
         examples=[
             OpenApiExample(
                 "A message to everyone",

@@ -7,7 +7,7 @@ from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import InvalidInput, NotAllowedNow, NotYours
 from disputes.models import Dispute, MediatorNote, Message
 from disputes.services.engine import append_event
-from disputes.workflow import Role, role_in
+from disputes.workflow import Role, check_may_work, role_in
 
 MAX_MESSAGE = 5000
 
@@ -17,7 +17,8 @@ def message_post(
 ) -> Message:
     """A message in the case thread: open from submission until the case ends, then read-only.
 
-    Parties write to everyone; a mediator may write to one party only.
+    Parties write to everyone; a mediator may write to one party only, and only
+    on a case assigned to them (SPEC 13.6).
     """
     text = (body or "").strip()
     if not text:
@@ -36,6 +37,9 @@ def message_post(
             raise NotAllowedNow("Messages are open from submission until the case is closed.")
         if visibility != Visibility.ALL and role not in (Role.MEDIATOR, Role.SENIOR):
             raise InvalidInput("Only a mediator can write to one party only.", field="visibility")
+        if role in (Role.MEDIATOR, Role.SENIOR):
+            # Under the lock: the case may have changed hands since the page was read.
+            check_may_work(locked, actor)
         created.append(
             Message.objects.create(dispute=locked, author=actor, body=text, visibility=visibility)
         )
@@ -53,7 +57,8 @@ def message_post(
 
 
 def note_add(*, dispute: Dispute, actor: User, body: str) -> MediatorNote:
-    """A private mediator note: parties never see it (nor its event)."""
+    """A private mediator note: parties never see it (nor its event). Only the case's
+    own mediator writes one (SPEC 13.6)."""
     text = (body or "").strip()
     if not text:
         raise InvalidInput("Write the note first.", field="body")
@@ -62,6 +67,7 @@ def note_add(*, dispute: Dispute, actor: User, body: str) -> MediatorNote:
     def write(locked: Dispute) -> None:
         if role_in(locked, actor) not in (Role.MEDIATOR, Role.SENIOR):
             raise NotYours("Only mediators keep notes.")
+        check_may_work(locked, actor)
         created.append(MediatorNote.objects.create(dispute=locked, author=actor, body=text))
 
     append_event(

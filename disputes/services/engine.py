@@ -24,7 +24,15 @@ from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
-from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, permits, role_in
+from disputes.workflow import (
+    SETTLE,
+    TRANSITIONS,
+    Role,
+    check_may_work,
+    deadline_for,
+    failed_guards,
+    role_in,
+)
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # The platform's phase: a case arriving in review from anywhere else (the
@@ -139,7 +147,11 @@ def check_transition(locked: Dispute, actor: User | None, name: str) -> Role:
     role = role_in(locked, actor)
     if role is None:
         raise NotYours("You have no part in this dispute.")
-    if not permits(transition, locked, role, actor):
+    failed = failed_guards(transition, locked, role, actor)
+    if failed == ("assignee",):
+        # Allowed now, but not to this mediator: the case is taken or reassigned first.
+        check_may_work(locked, actor)
+    if failed != ():
         raise NotAllowedNow(_refusal(transition.label, locked))
     return role
 

@@ -52,6 +52,10 @@ def test_every_transition_not_allowed_now_answers_409(situation, buyer, seller, 
                 # Not the viewer's to see (a seller and a draft; the platform and a
                 # case between the parties): 404 whatever the action.
                 assert answer.status_code == 404, (role, name)
+            elif answer.status_code == 403:
+                # Allowed now, but the case is another mediator's (SPEC 13.6).
+                assert role in ("mediator", "senior"), (role, name)
+                assert answer.json()["code"] == "not_your_case", (role, name)
             else:
                 assert answer.status_code == 409, (role, name, answer.content)
                 assert answer.json()["code"] in ("not_allowed_now", "conflict"), (role, name)

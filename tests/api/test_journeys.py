@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import api_for
+from tests.mediation.conftest import on_roster
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,11 @@ def open_and_submit(people, order):
     return ref
 
 
-def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order):
+def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order, mediator, senior):
+    # On the roster: escalation assigns the case to Mia (fewest cases, lowest id) and
+    # the appeal to Selma; only the assigned mediator acts on a case (SPEC 13.6).
+    on_roster(mediator)
+    on_roster(senior)
     buyer, seller, mediator, senior = (
         people["buyer"],
         people["seller"],

@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from disputes import services
 from integrations import webhooks
 from integrations.models import WebhookDelivery
+from mediation.services import case_take
 from tests.api.conftest import api_for
 from tests.conftest import client_for, open_dispute
 
@@ -110,6 +111,7 @@ def test_events_only_for_the_buyer_are_not_sent(
         dispute = services.dispute_escalate(
             dispute=dispute, actor=buyer, justification="We cannot agree at all."
         )
+        dispute = case_take(dispute=dispute, actor=mediator)
         services.dispute_request_info(
             dispute=dispute, actor=mediator, party="buyer", question="When did it arrive?"
         )

@@ -13,6 +13,7 @@ from disputes.choices import DisputeState, OfferStatus, RefundStatus, Settlement
 from disputes.events import verify_all
 from disputes.models import DisputeEvent, Offer, Refund
 from disputes.workflow import allowed_actions, waiting_on
+from mediation.services import case_take
 from tests.disputes.conftest import open_dispute
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +83,14 @@ def test_formal_dispute_decision_appeal(
     d = services.dispute_escalate(
         dispute=d, actor=buyer, justification="The seller refuses any refund."
     )
+    # Nobody is on the roster: the case waits for a mediator to take it.
     assert (d.state, waiting_on(d, mediator), waiting_on(d, buyer)) == (
         DisputeState.UNDER_REVIEW,
-        "you",
+        "platform",
         "platform",
     )
+    d = case_take(dispute=d, actor=mediator)
+    assert waiting_on(d, mediator) == "you"
     d = services.dispute_request_info(
         dispute=d, actor=mediator, party="seller", question="Packing photos?"
     )
@@ -107,6 +111,7 @@ def test_formal_dispute_decision_appeal(
         dispute=d, actor=buyer, explanation="New photos show every mug broke."
     )
     assert d.state == DisputeState.APPEALED
+    d = case_take(dispute=d, actor=senior)
     assert "decide_appeal" not in allowed_actions(d, mediator)
     assert "decide_appeal" in allowed_actions(d, senior)
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from disputes import services
 from disputes.models import Notification, NotificationPreference
+from mediation.services import case_take
 from tests.conftest import client_for, open_dispute
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,14 @@ def test_mediators_see_cases_under_review(submitted, seller, buyer, mediator):
     d = services.dispute_escalate(
         dispute=d, actor=buyer, justification="No agreement is possible here."
     )
-    html = client_for(mediator).get(reverse("disputes:detail", args=[d.reference])).content.decode()
-    assert "The platform is reviewing the case." not in html  # for the mediator, it is their move
+    client = client_for(mediator)
+    html = client.get(reverse("disputes:detail", args=[d.reference])).content.decode()
+    # Nobody has taken it yet: it waits on the platform, and offers no move (SPEC 13.6).
+    assert "The platform is reviewing the case." in html
+    assert "Request information" not in html
+    case_take(dispute=d, actor=mediator)
+    html = client.get(reverse("disputes:detail", args=[d.reference])).content.decode()
+    assert "The platform is reviewing the case." not in html  # for its mediator, it is their move
     assert "You." in html
     assert "Request information" in html
 
@@ -69,6 +76,7 @@ def test_private_events_stay_private(submitted, seller, buyer, mediator):
     d = services.dispute_escalate(
         dispute=d, actor=buyer, justification="No agreement is possible here."
     )
+    d = case_take(dispute=d, actor=mediator)
     services.dispute_request_info(
         dispute=d, actor=mediator, party="buyer", question="When did it arrive?"
     )

@@ -45,6 +45,7 @@ from disputes.events import verify_all
 from disputes.models import Appeal, Dispute, DisputeEvent, Offer, Refund, ReturnShipment
 from disputes.tasks import execute_refund
 from disputes.workflow import allowed_actions, waiting_on, waiting_party, your_move_q
+from mediation.models import MediatorProfile
 from orders.models import Order
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior
 
@@ -330,6 +331,10 @@ class DisputeMachine(RuleBasedStateMachine):
             "senior2": make_senior(MediatorFactory()),
             "stranger": BuyerFactory(),
         }
+        # On the roster: a case reaching review is assigned to one of them, and
+        # only that one acts on it (SPEC 13.6).
+        for person in ("mediator", "senior", "senior2"):
+            MediatorProfile.objects.create(user=self.people[person], capacity=1000)
         self.orders: list[int] = []
         self.disputes: list[int] = []
         # Every state each dispute was seen in, in order.
@@ -595,7 +600,13 @@ class DisputeMachine(RuleBasedStateMachine):
                     and kind not in appealed
                 )
             case "decide_appeal":
-                return d.decided_by_id != self.people[person].pk
+                return (
+                    d.decided_by_id != self.people[person].pk
+                    and d.assigned_mediator_id == self.people[person].pk
+                )
+            case "request_info" | "decide":
+                # SPEC 13.6: only the mediator the case is assigned to acts on it.
+                return d.assigned_mediator_id == self.people[person].pk
             case "ship_return":
                 return d.settlement == "return_shipment"
             case "confirm_return" | "report_return_problem":
@@ -682,7 +693,14 @@ class DisputeMachine(RuleBasedStateMachine):
                 assert len(timeouts) == 1
             else:
                 assert timeouts == [], f"{d.reference} was not due, yet the sweep did {timeouts}"
-            assert {e[0] for e in new} <= {*TIMEOUTS, "reminder", "refund_succeeded", "complete"}
+            # "assigned": a timeout that brings the case into review hands it to the roster.
+            assert {e[0] for e in new} <= {
+                *TIMEOUTS,
+                "reminder",
+                "refund_succeeded",
+                "complete",
+                "assigned",
+            }
         after = Dispute.objects.filter(pk__in=self.disputes)
         assert not after.filter(deadline_at__lte=now).exists(), "a due deadline survived the sweep"
         assert not after.filter(reminder_at__lte=now).exists(), "a due reminder survived the sweep"
@@ -949,7 +967,7 @@ class DisputeMachine(RuleBasedStateMachine):
             assert can["buyer"], f"{d.reference} waits on the parties"
             assert can["seller"], f"{d.reference} waits on the parties"
         elif d.state == "under_review":
-            assert "decide" in can["mediator"]
+            assert "decide" in can["mediator"] + can["senior"] + can["senior2"]
         elif d.state == "appealed":
             assert "decide_appeal" in can["senior"] + can["senior2"]
         if d.state in TERMINAL:

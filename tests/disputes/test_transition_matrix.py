@@ -16,9 +16,10 @@ import time_machine
 from django.db import transaction
 
 from disputes import services
-from disputes.errors import NotAllowedNow, NotYours, TransitionRefused
+from disputes.errors import NotAllowedNow, NotYourCase, NotYours, TransitionRefused
 from disputes.models import Dispute, Offer
 from disputes.workflow import TRANSITIONS, Role, allowed_actions
+from mediation.services import case_take
 from tests.disputes.conftest import open_dispute
 from tests.factories import BuyerFactory
 
@@ -56,11 +57,10 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("cancel", "buyer"),
         ("negotiation_timeout", "system"),
     },
+    # The mediator took the case: only they act on it (SPEC 13.6), not the senior.
     "under_review": {
         ("request_info", "mediator"),
-        ("request_info", "senior"),
         ("decide", "mediator"),
-        ("decide", "senior"),
         ("cancel", "buyer"),
         ("review_overdue", "system"),
     },
@@ -86,9 +86,11 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
 
 def _under_review(d, p):
     d = services.dispute_reject_claim(dispute=d, actor=p["seller"])
-    return services.dispute_escalate(
+    d = services.dispute_escalate(
         dispute=d, actor=p["buyer"], justification="We cannot agree at all."
     )
+    # Nobody is on the roster: the case waits unassigned until the mediator takes it.
+    return case_take(dispute=d, actor=p["mediator"])
 
 
 def _decided(d, p, outcome="partial_refund", amount="40.00"):
@@ -143,10 +145,13 @@ SETUPS: dict[str, Callable[[Dispute, dict[str, Any]], Dispute]] = {
         tracking_number="R1",
     ),
     "resolved_replacement": _accepted("replacement"),
-    "appealed": lambda d, p: services.dispute_appeal(
-        dispute=_decided(d, p),
-        actor=p["buyer"],
-        explanation="New photos show every single mug broke.",
+    "appealed": lambda d, p: case_take(
+        dispute=services.dispute_appeal(
+            dispute=_decided(d, p),
+            actor=p["buyer"],
+            explanation="New photos show every single mug broke.",
+        ),
+        actor=p["senior"],
     ),
     "closed": lambda d, p: services.dispute_ship_replacement(
         dispute=_accepted("replacement")(d, p),
@@ -248,6 +253,8 @@ def test_transition_matrix(situation, order, buyer, seller, mediator, senior):
                 pass
             except NotYours:
                 assert role == "stranger", f"{name} by {role}: NotYours"
+            except NotYourCase:
+                assert role in ("mediator", "senior"), f"{name} by {role}: NotYourCase"
             except TransitionRefused as exc:
                 refusal = exc
                 assert role != "stranger", f"{name} by a stranger must be NotYours"
@@ -277,6 +284,7 @@ def test_each_party_appeals_once(order, buyer, seller, mediator, senior):
     d = services.dispute_appeal(
         dispute=d, actor=buyer, explanation="New photos show every single mug broke."
     )
+    d = case_take(dispute=d, actor=senior)
     d = services.dispute_decide_appeal(
         dispute=d,
         actor=senior,
@@ -287,6 +295,7 @@ def test_each_party_appeals_once(order, buyer, seller, mediator, senior):
     )
     d = services.dispute_ship_return(dispute=d, actor=buyer, carrier="DHL", tracking_number="R1")
     d = services.dispute_report_return_problem(dispute=d, actor=seller, problem="empty")
+    d = case_take(dispute=d, actor=mediator)
     d = services.dispute_decide(
         dispute=d,
         actor=mediator,

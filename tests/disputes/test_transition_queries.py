@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from accounts.models import User
 from disputes import services
 from disputes.models import Dispute, Message
 from tests.disputes.conftest import open_dispute
@@ -71,10 +72,15 @@ CASES = [
         "awaiting_info_from_buyer",
         "provide_info",
         "buyer",
-        BASE,
-    ),  # nobody to notify: no mediator assigned yet
+        BASE + NOTIFY,
+    ),  # the mediator who took the case is told
     ("under_review", "decide", "mediator", BASE + 2 + NOTIFY),  # refundable SUM, decision insert
-    ("resolved_appeal_window", "appeal", "buyer", BASE + 1 + NOTIFY + ASSIGN),  # appeal insert
+    (
+        "resolved_appeal_window",
+        "appeal",
+        "buyer",
+        BASE + 1 + NOTIFY + ASSIGN + 1 + NOTIFY,
+    ),  # appeal insert; the decider's assignment ends: its event, and they are told
     (
         "appealed",
         "decide_appeal",
@@ -139,7 +145,9 @@ def test_transition_query_count(
     assert Message.objects.filter(dispute=d).count() == (30 if busy and situation != "draft" else 0)
     kwargs = {"dispute": d, **_arguments(name, d)}
     if role != "system":
-        kwargs["actor"] = people[role]
+        # As a request loads them: nothing remembered from the setup (a senior's
+        # seniority, asked when they took the case).
+        kwargs["actor"] = User.objects.get(pk=people[role].pk)
     moment = (
         (d.deadline_at or d.created_at) + timedelta(seconds=1)
         if role == "system"

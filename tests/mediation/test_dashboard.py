@@ -19,6 +19,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.choices import DisputeState
 from mediation.dashboard import Period, dashboard_figures
+from mediation.services import case_take
 from tests.conftest import client_for
 from tests.factories import DisputeFactory, MediatorFactory, full_order, make_lead
 
@@ -81,6 +82,8 @@ def known(buyer, seller, team):
 
     def decide(mediator, outcome, amount):
         def step(d):
+            # Nobody is on the roster: the mediator takes the case before deciding it.
+            d = case_take(dispute=d, actor=mediator)
             return services.dispute_decide(
                 dispute=d,
                 actor=mediator,
