@@ -138,44 +138,48 @@ RULES: dict[str, DeadlineRule] = {
 }
 
 
-# Guards: conditions beyond state and role, each a pure function of the
-# dispute row, the actor's role in it and the actor's id (no queries).
-def _offer_recipient(d: Dispute, role: Role, user_id: int | None) -> bool:
+# Guards: conditions beyond state and role, each a function of the dispute
+# row, the actor's role in it and the actor (no queries, but for a lead's
+# permissions, asked only of a mediator on another mediator's case).
+def _offer_recipient(d: Dispute, role: Role, user: User | None) -> bool:
     return bool(d.open_offer_party) and d.open_offer_party != role.value
 
 
-def _asked_party(d: Dispute, role: Role, user_id: int | None) -> bool:
+def _asked_party(d: Dispute, role: Role, user: User | None) -> bool:
     return d.info_requested_from == role.value
 
 
-def _not_yet_appealed(d: Dispute, role: Role, user_id: int | None) -> bool:
+def _not_yet_appealed(d: Dispute, role: Role, user: User | None) -> bool:
     return not (d.buyer_appealed if role == Role.BUYER else d.seller_appealed)
 
 
-def _seller_first(d: Dispute, role: Role, user_id: int | None) -> bool:
+def _seller_first(d: Dispute, role: Role, user: User | None) -> bool:
     # While the case awaits the seller, only the seller moves it.
     return d.state != S.AWAITING_SELLER or role == Role.SELLER
 
 
-def _not_the_decider(d: Dispute, role: Role, user_id: int | None) -> bool:
+def _not_the_decider(d: Dispute, role: Role, user: User | None) -> bool:
     # Recusal: whoever decided the case never reviews its appeal.
-    return d.decided_by_id is None or d.decided_by_id != user_id
+    return d.decided_by_id is None or user is None or d.decided_by_id != user.pk
 
 
-def _assignee(d: Dispute, role: Role, user_id: int | None) -> bool:
-    # SPEC 13.6: a mediator acts on or writes to a case only when it is assigned
-    # to them. Others read it and ask a lead, who reassigns it (to themselves
-    # too); an unassigned case is nobody's until a mediator takes it. One
-    # mediator at a time: reminders, overdue reassignment and the workload
-    # figures all follow the assignment. ``may_work`` asks this same guard.
-    return user_id is not None and d.assigned_mediator_id == user_id
+def _assignee(d: Dispute, role: Role, user: User | None) -> bool:
+    # "The assigned mediator, or a lead" (issue 12; SPEC 13.6): a mediator acts
+    # on or writes to a case only when it is assigned to them; others read it
+    # and ask a lead, who may step in on it (or reassign it). An unassigned
+    # case is nobody's, a lead's neither, until a mediator takes it: one
+    # mediator answers for every case (reminders, overdue reassignment and
+    # the workload figures follow the assignment). ``may_work`` asks this guard.
+    if user is None or d.assigned_mediator_id is None:
+        return False
+    return d.assigned_mediator_id == user.pk or user.is_mediation_lead
 
 
-def _deadline_passed(d: Dispute, role: Role, user_id: int | None) -> bool:
+def _deadline_passed(d: Dispute, role: Role, user: User | None) -> bool:
     return d.deadline_at is not None and d.deadline_at <= timezone.now()
 
 
-GUARDS: dict[str, Callable[[Dispute, Role, int | None], bool]] = {
+GUARDS: dict[str, Callable[[Dispute, Role, User | None], bool]] = {
     "offer_recipient": _offer_recipient,
     "asked_party": _asked_party,
     "not_yet_appealed": _not_yet_appealed,
@@ -505,7 +509,7 @@ def may_work(dispute: Dispute, user: User | None) -> bool:
     transitions too (messages, notes, evidence), so that pages, API, admin and
     commands give one answer. Reads the row only: no query.
     """
-    return user is not None and _assignee(dispute, Role.MEDIATOR, user.pk)
+    return _assignee(dispute, Role.MEDIATOR, user)
 
 
 def check_may_work(dispute: Dispute, user: User | None) -> None:
@@ -514,7 +518,7 @@ def check_may_work(dispute: Dispute, user: User | None) -> None:
         return
     if dispute.assigned_mediator_id is None:
         raise NotYourCase(_("Take the case before you act on it."))
-    raise NotYourCase(_("This case is assigned to another mediator; a lead can reassign it."))
+    raise NotYourCase(_("This case is assigned to another mediator; ask a lead to reassign it."))
 
 
 def failed_guards(
@@ -538,8 +542,7 @@ def failed_guards(
     guards = transition.guards
     if role != Role.SYSTEM:
         guards = tuple(g for g in guards if g != "deadline_passed")
-    user_id = user.pk if user is not None else None
-    return tuple(g for g in guards if not GUARDS[g](dispute, role, user_id))
+    return tuple(g for g in guards if not GUARDS[g](dispute, role, user))
 
 
 def permits(
@@ -588,8 +591,10 @@ def waiting_on(dispute: Dispute, user: User) -> str:
         return "nobody"
     if party == "platform":
         # The platform's move is the assigned mediator's: another mediator waits
-        # for them, and an unassigned case for whoever takes it.
-        return "you" if role == Role.MEDIATOR and may_work(dispute, user) else "platform"
+        # for them (a lead may step in, but the case does not wait on the lead),
+        # and an unassigned case for whoever takes it.
+        mine = dispute.assigned_mediator_id == user.pk and may_work(dispute, user)
+        return "you" if role == Role.MEDIATOR and mine else "platform"
     if role in (Role.BUYER, Role.SELLER):
         if party == "parties" or party == role.value:
             return "you"

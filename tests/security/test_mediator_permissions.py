@@ -1,6 +1,6 @@
-"""SPEC 13.6: a mediator acts on or writes to a case only when it is assigned to
-them (leads may reassign); an unassigned case is taken first; pages and API
-answer the same.
+"""SPEC 13.6 and issue 12: a mediator acts on or writes to a case only when it is
+assigned to them, or as a lead (who may also reassign it); an unassigned case
+is taken first, by a lead too; pages and API answer the same.
 
 One table, ``TABLE``, says what every (actor, assignment, action) comes to, and
 every door is held to it: the API, the mediator's case page and the dispute
@@ -60,7 +60,8 @@ TABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("mediator", "another"):    (NOT_YOURS, NOT_YOURS, REFUSED,   NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, REFUSED,   REFUSED),
     ("mediator", "unassigned"): (NOT_YOURS, NOT_YOURS, REFUSED,   NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, OK,        REFUSED),
     ("lead", "mine"):           (OK,        OK,        REFUSED,   OK,        OK,        OK,        OK,        OK,        REFUSED,   OK),
-    ("lead", "another"):        (NOT_YOURS, NOT_YOURS, REFUSED,   NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, REFUSED,   OK),
+    # "The assigned mediator, or a lead" (issue 12): a lead steps in on a case someone has.
+    ("lead", "another"):        (OK,        OK,        REFUSED,   OK,        OK,        OK,        OK,        OK,        REFUSED,   OK),
     ("lead", "unassigned"):     (NOT_YOURS, NOT_YOURS, REFUSED,   NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, OK,        OK),
     ("senior", "mine"):         (OK,        OK,        OK,        OK,        OK,        OK,        OK,        OK,        REFUSED,   REFUSED),
     ("senior", "another"):      (NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, REFUSED,   REFUSED),
@@ -328,9 +329,11 @@ def test_allowed_actions_and_waiting_on_say_what_the_doors_accept(
     # The services never give an appeal to a mediator who is not senior; set by
     # hand here, it is theirs to wait on although only a senior may decide it.
     if not (appealed and assignment == "mine" and actor != "senior"):
-        # The case waits on the platform: on "you" only for the mediator whose move it is.
-        assert detail["waiting_on"] == ("you" if accepted else "platform")
-        assert ("You." in page) == bool(accepted)
+        # The case waits on the platform: on "you" only for the mediator whose move it
+        # is (a lead may step in on another's case; it does not wait on the lead).
+        yours = bool(accepted) and assignment == "mine"
+        assert detail["waiting_on"] == ("you" if yours else "platform")
+        assert ("You." in page) == yours
     if actor in PARTIES:
         return
     page = client_for(user).get(reverse("mediation:case", args=[case.reference])).content.decode()
