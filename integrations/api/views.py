@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import generics
+from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,7 +37,14 @@ class ApiView(generics.GenericAPIView):
         request.version, request.versioning_scheme = self.determine_version(
             request, *args, **kwargs
         )
-        self.perform_authentication(request)
+        try:
+            self.perform_authentication(request)
+        except exceptions.APIException:
+            # A wrong, revoked or expired token (or a read token's write): counted
+            # against the client's address before the 401/403, so that guessing
+            # tokens is throttled like any anonymous flood.
+            self.check_throttles(request)
+            raise
         self.check_throttles(request)
         self.check_permissions(request)
         if request.method == "POST":

@@ -34,6 +34,16 @@ def test_a_new_forwarded_address_on_each_call_does_not_dodge_the_anonymous_throt
     assert statuses == [401, 401, 429, 429]
 
 
+def test_guessing_tokens_is_throttled_like_any_anonymous_call(anon_two_a_minute):
+    """A wrong token answers 401 before any permission is asked; it is counted
+    against the client's address all the same."""
+    statuses = [
+        APIClient().get("/api/v1/orders/", HTTP_AUTHORIZATION=f"Token guess{n}").status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 429, 429]
+
+
 def test_a_new_forwarded_address_does_not_dodge_the_token_endpoint_throttle():
     statuses = [
         APIClient()
