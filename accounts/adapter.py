@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
 from django import forms
 from django.http import HttpRequest
 
@@ -33,9 +32,4 @@ class AccountAdapter(DefaultAccountAdapter):
         # A password reset (or change) lifts the lock: whoever guessed at the
         # old password has nothing left to guess.
         super().set_password(user, password)
-        logins = {
-            user.email,
-            *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
-        }
-        for login in logins:
-            lockout.clear(login)
+        lockout.clear("", account_id=user.pk)

@@ -3,8 +3,10 @@
 SPEC 13.6: failed logins lock an account for a while whichever door is used
 (the web login, the admin login, the token endpoint, anything that calls
 ``django.contrib.auth.authenticate``). The counter lives in the cache (Redis),
-keyed by the normalised email, so unknown addresses are counted as known ones
-are and the answer says nothing about which accounts exist.
+keyed by the account an email names (every address of one account shares it:
+a second address is not five more guesses), or by the normalised email when it
+names none, so unknown addresses are counted as known ones are and the answer
+says nothing about which accounts exist.
 
 ``LOGIN_LOCKOUT_ATTEMPTS`` wrong passwords within ``LOGIN_LOCKOUT_SECONDS`` of
 the first lock the account for ``LOGIN_LOCKOUT_SECONDS`` from the last one.
@@ -28,6 +30,7 @@ import math
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
 from disputes.errors import DisputeError
@@ -52,15 +55,31 @@ def normalise(login: str) -> str:
     return login.strip().lower()
 
 
-def _keys(login: str) -> tuple[str, str]:
-    # Hashed: the key is of bounded length and no address sits in the cache.
-    digest = hashlib.sha256(normalise(login).encode()).hexdigest()
-    return f"login-failures:{digest}", f"login-locked:{digest}"
+def _account_id(login: str) -> int | None:
+    """The account whose address (primary or any other) ``login`` is: one query."""
+    from accounts.models import User
+
+    email = normalise(login)
+    return (
+        User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
-def seconds_locked(login: str) -> int:
-    """How long ``login`` stays locked; 0 when it is not."""
-    _failures, locked = _keys(login)
+def _keys(login: str, *, account_id: int | None = None) -> tuple[str, str]:
+    account_id = account_id if account_id is not None else _account_id(login)
+    if account_id is not None:
+        name = f"account:{account_id}"
+    else:
+        # Hashed: the key is of bounded length and no address sits in the cache.
+        name = "login:" + hashlib.sha256(normalise(login).encode()).hexdigest()
+    return f"login-failures:{name}", f"login-locked:{name}"
+
+
+def seconds_locked(login: str, *, account_id: int | None = None) -> int:
+    """How long ``login``'s account stays locked; 0 when it is not."""
+    _failures, locked = _keys(login, account_id=account_id)
     until = cache.get(locked)
     if until is None:
         return 0
@@ -70,16 +89,16 @@ def seconds_locked(login: str) -> int:
     return max(0, math.ceil(until - timezone.now().timestamp()))
 
 
-def check(login: str) -> None:
-    """Raise ``AccountLocked`` when ``login`` is locked."""
-    left = seconds_locked(login)
+def check(login: str, *, account_id: int | None = None) -> None:
+    """Raise ``AccountLocked`` when ``login``'s account is locked."""
+    left = seconds_locked(login, account_id=account_id)
     if left:
         raise AccountLocked(left)
 
 
-def record_failure(login: str) -> None:
-    """Count one wrong password for ``login``; the last allowed one locks it."""
-    failures, locked = _keys(login)
+def record_failure(login: str, *, account_id: int | None = None) -> None:
+    """Count one wrong password for ``login``'s account; the last allowed one locks it."""
+    failures, locked = _keys(login, account_id=account_id)
     period = settings.LOGIN_LOCKOUT_SECONDS
     try:
         count = cache.incr(failures)
@@ -92,9 +111,10 @@ def record_failure(login: str) -> None:
         cache.delete(failures)
 
 
-def clear(login: str) -> None:
-    """Forget the failures and any lock of ``login`` (right password, password reset)."""
-    cache.delete_many(list(_keys(login)))
+def clear(login: str, *, account_id: int | None = None) -> None:
+    """Forget the failures and any lock of ``login``'s account (right password,
+    password reset)."""
+    cache.delete_many(list(_keys(login, account_id=account_id)))
 
 
 def verify_current_password(user: object, password: str) -> bool:
@@ -102,10 +122,10 @@ def verify_current_password(user: object, password: str) -> bool:
     it, on the site or in the admin) are password doors too: a stolen session
     must not become a way to guess the password without limit. Raises
     ``AccountLocked`` while the account is locked; a wrong password counts."""
-    login = str(getattr(user, "email", "") or "")
-    check(login)
+    account_id = user.pk  # type: ignore[attr-defined]
+    check("", account_id=account_id)
     if user.check_password(password):  # type: ignore[attr-defined]
-        clear(login)
+        clear("", account_id=account_id)
         return True
-    record_failure(login)
+    record_failure("", account_id=account_id)
     return False

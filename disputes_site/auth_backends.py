@@ -130,7 +130,7 @@ class _ClearsFailuresOnSuccess:
         login = _login_of(credentials)
         if user is not None and login is not None:
             # Only the password's holder gets here: earlier typos are forgotten.
-            lockout.clear(login)
+            lockout.clear(login, account_id=user.pk)
         return user
 
 

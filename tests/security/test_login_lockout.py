@@ -211,3 +211,16 @@ def test_the_admins_change_password_page_counts_towards_the_lock_too(target):
     assert LOCKED in page.content.decode()
     target.refresh_from_db()
     assert target.check_password(PASSWORD)
+
+
+def test_every_address_of_an_account_shares_its_lock(client, target):
+    """A second address is not five more guesses, nor a way round the lock."""
+    EmailAddress.objects.create(user=target, email="target-alt@example.com", verified=True)
+    for attempt in range(3):
+        _token(target.email, "wrong", attempt)
+    for attempt in range(2):
+        _token("Target-Alt@example.com", "wrong", attempt)
+
+    assert _token("target-alt@example.com", PASSWORD).json()["code"] == "account_locked"
+    assert LOCKED in _web_login(client, "target-alt@example.com", PASSWORD).content.decode()
+    assert _token(target.email, PASSWORD).status_code == 429
