@@ -5,7 +5,10 @@ interpreter's recursion limit (``"[" * 50000``) makes ``json.load`` raise
 ``RecursionError``, which would reach the server as a 500; and a NUL in a key
 (``"\\u0000"``) is valid JSON that no field validator sees, but PostgreSQL
 cannot store it if the data is ever kept whole (idempotency, webhooks).
-NULs in values are left to the fields, whose error names the field.
+NULs in values are left to the fields, whose error names the field. A lone
+surrogate (``"\\ud800"``) is valid JSON but no text: a field that echoes it in
+its error (a choice field's "… is not a valid choice") made the JSON renderer
+fail on encoding it, a 500; it is refused here, wherever it stands.
 """
 
 from __future__ import annotations
@@ -18,20 +21,36 @@ from rest_framework.exceptions import ParseError
 
 DEEP = "JSON parse error - the body is nested too deeply."
 NUL_KEY = "JSON parse error - a key contains a NUL character (\\u0000)."
+SURROGATE = (
+    "JSON parse error - the body holds text that is not valid Unicode "
+    "(a lone surrogate such as \\ud800)."
+)
 
 
-def _has_nul_key(data: Any) -> bool:
+def _not_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _refuse_hostile(data: Any) -> None:
     # Iterative: the data may be as deep as the recursion limit allows.
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if any("\x00" in key for key in item):
-                return True
+            for key in item:
+                if "\x00" in key:
+                    raise ParseError(NUL_KEY)
+                if _not_text(key):
+                    raise ParseError(SURROGATE)
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+        elif isinstance(item, str) and _not_text(item):
+            raise ParseError(SURROGATE)
 
 
 class JSONParser(parsers.JSONParser):
@@ -45,6 +64,5 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(DEEP) from None
-        if _has_nul_key(data):
-            raise ParseError(NUL_KEY)
+        _refuse_hostile(data)
         return data

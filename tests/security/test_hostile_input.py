@@ -18,7 +18,7 @@ from django.urls import reverse
 from disputes.models import DisputeEvent
 from disputes_site.search import NUL_MESSAGE
 from evidence.models import Evidence
-from integrations.api.parsers import DEEP, NUL_KEY
+from integrations.api.parsers import DEEP, NUL_KEY, SURROGATE
 from tests.api.conftest import api_for
 from tests.evidence.conftest import files_under, upload
 from tests.evidence.corpus import png
@@ -211,6 +211,28 @@ def test_a_nul_in_a_json_key_answers_400(mode, seller, case):
     )
     assert response.status_code == 400
     assert response.json() == {"code": "invalid", "detail": NUL_KEY}
+
+
+@pytest.mark.parametrize(
+    ("where", "body"),
+    [
+        # A choice field echoes what it refuses: its error could not be encoded.
+        ("token", '{"email": "x@example.com", "password": "x", "scope": "\\ud800"}'),
+        ("message", '{"body": "Hello", "visibility": "\\udfff"}'),
+        ("message", '{"body": "Hello", "\\ud800": 1}'),
+        ("message", '{"body": ["\\udc00\\ud800"]}'),
+    ],
+)
+def test_a_lone_surrogate_anywhere_in_a_json_body_answers_400(mode, seller, case, where, body):
+    url = (
+        "/api/v1/auth/token/"
+        if where == "token"
+        else reverse("api:dispute-messages", args=[case.reference])
+    )
+    response = _api(seller).post(url, body, content_type="application/json", **mode)
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": SURROGATE}
+    assert not DisputeEvent.objects.filter(dispute=case, kind="message").exists()
 
 
 def test_the_production_mode_leaves_this_process_settings_as_they_were(settings):
