@@ -7,10 +7,16 @@ Redoc's carries the request's nonce. Nothing is loaded from outside.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.csp import CSP
 from django.utils.decorators import method_decorator
 from django.views.decorators.csp import csp_override
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 DOCS_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
@@ -34,3 +40,12 @@ class SwaggerView(SpectacularSwaggerSplitView):
 @method_decorator(csp_override(DOCS_CSP), name="dispatch")
 class RedocView(SpectacularRedocView):
     template_name = "integrations/docs/redoc.html"
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema. The API has one version (v1): a ``?version=`` in the
+    address is ignored rather than written into the answer's Content-Disposition
+    header (a newline there made the header refused, a 500)."""
+
+    def _get_version_parameter(self, request: Any) -> None:
+        return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
@@ -64,7 +63,7 @@ v1 = [
 
 urlpatterns = [
     *v1,
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
     # Anything else under /api/ is a JSON 404, like every other API error.
     re_path(r"^v1/[\s\S]*$", errors.not_found_view, name="not-found"),
     path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -240,3 +240,13 @@ def test_the_production_mode_leaves_this_process_settings_as_they_were(settings)
     # files storage of every later test in it (browser tests then failed).
     _production_values()
     assert "Manifest" not in settings.STORAGES["staticfiles"]["BACKEND"]
+
+
+@pytest.mark.parametrize("query", ["version=%0A", "version=a%00b", "lang=%00", "format=%00"])
+def test_the_api_schema_and_docs_take_hostile_parameters_without_a_500(mode, query):
+    """``?version=`` was written into the schema's Content-Disposition header."""
+    for path in ("/api/schema/", "/api/docs/", "/api/docs/redoc/"):
+        response = Client().get(f"{path}?{query}", **mode)
+        assert response.status_code < 500, (path, response.status_code)
+    schema = Client().get(f"/api/schema/?{query}", **mode)
+    assert "\n" not in schema.get("Content-Disposition", "")
