@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # The two-factor pages show the TOTP secret and recovery codes: never stored.
+    "disputes_site.no_store.TwoFactorPagesNotStored",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.MediatorMFARequiredMiddleware",
 ]

@@ -99,3 +99,21 @@ def test_the_tokens_page_makes_read_tokens_unless_asked_and_shows_scope_expiry_l
     assert "Expires" in html
     assert html.count("—") == 1  # the reporting token was never used; ERP was
     assert 'name="scope"' in html
+
+
+def test_the_authenticator_app_set_up_page_with_its_secret_is_never_cached(seller):
+    """It shows the TOTP shared secret; allauth itself sends no Cache-Control there."""
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    EmailAddress.objects.create(user=seller, email=seller.email, verified=True, primary=True)
+    browser = Client()
+    browser.post("/accounts/login/", {"login": seller.email, "password": PASSWORD})
+    browser.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    activate = browser.get("/accounts/2fa/totp/activate/")
+    assert activate.status_code == 200
+    assert activate.context["form"].secret  # the shared secret is on the page
+    assert "no-store" in activate["Cache-Control"]
+    assert "no-store" in browser.get("/accounts/2fa/")["Cache-Control"]
