@@ -224,6 +224,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip"),
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # Wrong current passwords lock the account (LOGIN_LOCKOUT_*) before this
+    # limit (allauth's default is 5 a minute) would answer a bare 429 instead
+    # of the lock's message.
+    "change_password": "20/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Disputes"

@@ -50,9 +50,18 @@ class ApiView(generics.GenericAPIView):
         if request.method == "POST":
             self._claim = idempotency.begin(request)
 
+    def answer_to_keep(self, body: Any) -> Any:
+        """What the ``Idempotency-Key`` keeps of an answer: a view whose answers
+        carry a secret leaves it out (the key's row is no place for secrets)."""
+        return body
+
+    def answer_to_replay(self, body: Any) -> Any:
+        """The kept answer as a repeat gets it (the view puts back what it left out)."""
+        return body
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, idempotency.Replay):
-            response = Response(exc.body, status=exc.status)
+            response = Response(self.answer_to_replay(exc.body), status=exc.status)
             response["Idempotent-Replayed"] = "true"
             return response
         if isinstance(exc, idempotency.IdempotencyRefused):
@@ -69,5 +78,6 @@ class ApiView(generics.GenericAPIView):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         claim, self._claim = self._claim, None
         if claim is not None:
-            idempotency.finish(claim, response.status_code, getattr(response, "data", None))
+            body = getattr(response, "data", None)
+            idempotency.finish(claim, response.status_code, self.answer_to_keep(body))
         return super().finalize_response(request, response, *args, **kwargs)

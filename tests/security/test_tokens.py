@@ -117,3 +117,22 @@ def test_the_authenticator_app_set_up_page_with_its_secret_is_never_cached(selle
     assert activate.context["form"].secret  # the shared secret is on the page
     assert "no-store" in activate["Cache-Control"]
     assert "no-store" in browser.get("/accounts/2fa/")["Cache-Control"]
+
+
+def test_an_idempotency_key_keeps_no_webhook_secret_yet_a_repeat_gets_it(seller):
+    """The answer of registering an endpoint carries its signing secret: the key's
+    stored answer leaves it out, and a repeat reads it from the endpoint."""
+    from integrations.models import IdempotencyKey, WebhookEndpoint
+    from tests.api.conftest import api_for
+
+    api = api_for(seller)
+    body = {"url": "https://203.0.114.9/hooks", "description": "ERP"}  # numeric: no DNS here
+    first = api.post("/api/v1/webhooks/endpoints/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = api.post("/api/v1/webhooks/endpoints/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert first.status_code == again.status_code == 201
+    secret = WebhookEndpoint.objects.get(seller=seller).secret
+    assert first.json()["secret"] == again.json()["secret"] == secret
+    assert again["Idempotent-Replayed"] == "true"
+    stored = IdempotencyKey.objects.get(user=seller, key="k1")
+    assert secret not in str(stored.response_body)
