@@ -9,6 +9,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import Count, Q
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 from bench.seed import BENCH_BUYERS, mediator_email
@@ -44,7 +45,13 @@ def _session_for(user: User) -> str:
     # The engine production runs (sessions cached in Redis, kept in the database).
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The first backend that signs people in (the lockout's gate, first in the
+    # list, only refuses: it loads nobody from a session).
+    session[BACKEND_SESSION_KEY] = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     assert session.session_key is not None
