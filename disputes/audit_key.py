@@ -97,9 +97,9 @@ def _load(value: str, path: str, create: bool) -> AuditKey | None:
     if not path:
         return None
     file = Path(path)
-    if not file.exists() and create:
-        _create(file)
     try:
+        if not file.exists() and create:
+            _create(file)
         text = file.read_text()
     except OSError as error:
         raise ImproperlyConfigured(f"AUDIT_SIGNING_KEY_FILE {path}: {error}") from None
