@@ -9,6 +9,7 @@ class DisputesConfig(AppConfig):
     verbose_name = "Disputes"
 
     def ready(self) -> None:
+        from disputes import checks  # noqa: F401  (registers the system checks)
         from disputes_site.choice_labels import install
 
         install(PROJECT_APPS)

@@ -525,3 +525,58 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {'on' if self.email else 'off'}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain heads that changed since the previous one (SPEC 13.4).
+
+    ``statement`` is the exact JSON that was signed (Ed25519, with a key kept
+    outside the database): its number, time, the previous checkpoint's hash,
+    the event id it covers up to, and the Merkle root of its leaves. Each
+    checkpoint names the previous one's hash, so they form a chain of their
+    own; docs/audit.md ("Signed checkpoints") describes the format.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    # SHA-256 of the previous checkpoint's statement (the genesis hash for the first).
+    previous = models.CharField(max_length=64, unique=True)
+    # Every event with an id up to this one is covered by this checkpoint or an earlier one.
+    events_through = models.BigIntegerField()
+    leaf_count = models.PositiveIntegerField()
+    root = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    statement = models.TextField()
+    # SHA-256 of ``statement``: what the next checkpoint names as ``previous``.
+    hash = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=88)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.number}"
+
+
+class CheckpointLeaf(models.Model):
+    """One dispute's chain head as a checkpoint signed it: a leaf of its Merkle tree."""
+
+    checkpoint = models.ForeignKey(AuditCheckpoint, on_delete=models.PROTECT, related_name="leaves")
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    event_count = models.PositiveIntegerField()
+    head = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "position"], name="checkpoint_leaf_position_unique"
+            ),
+        ]
+        indexes = [
+            # A dispute's latest signed head (emails, case files): its newest leaf.
+            models.Index(fields=["dispute", "-checkpoint"], name="checkpoint_leaf_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id}:{self.dispute_id}@{self.event_count}"

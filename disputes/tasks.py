@@ -34,6 +34,14 @@ def sweep_deadlines() -> dict[str, int]:
     }
 
 
+@shared_task(name="disputes.sign_checkpoints")
+def sign_checkpoints() -> int:
+    """Sign the chain heads that changed since the last checkpoint (disputes/checkpoints.py)."""
+    from disputes.checkpoints import sign_pending
+
+    return sign_pending()
+
+
 @shared_task(name="disputes.send_notification_emails", ignore_result=True)
 def send_notification_emails(notification_ids: list[int]) -> None:
     """Send a batch of notification emails, each once (disputes/notification_emails.py).

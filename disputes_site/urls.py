@@ -8,6 +8,8 @@ from disputes_site import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The key that checks the signed checkpoints of the record (docs/audit.md).
+    path(".well-known/disputes-audit-key", views.audit_public_key, name="audit_public_key"),
     # Mediation dashboard and case-file export (their own include beside mediation.urls).
     path("mediation/", include("mediation.dashboard_urls")),
     path("accounts/", include("allauth.urls")),

@@ -8,7 +8,9 @@ Contents (see docs/casefile.md):
 - ``decisions.json``  the decisions and appeals;
 - ``case.json``       the case, the order and the parties;
 - ``manifest.json``   every other file with its SHA-256 and size, plus the chain head and
-  the event count, which ``scripts/verify_casefile.py`` recomputes from ``timeline.json``.
+  the event count, which ``scripts/verify_casefile.py`` recomputes from ``timeline.json``,
+  and the dispute's latest signed head (``signed_head``, SPEC 13.4; docs/audit.md), which
+  the script checks against the published key and the timeline.
 
 Exporting is itself an event (``case_file_exported``, mediators only), appended through
 the engine *before* the archive is built, so the archive's chain head is that event's hash.
@@ -29,6 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from disputes.checkpoints import receipts_for
 from disputes.choices import Visibility
 from disputes.models import GENESIS_HASH, Appeal, Decision, Dispute, DisputeEvent
 from disputes.services.engine import append_event
@@ -141,6 +144,9 @@ def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportS
         .filter(pk=locked.pk)
         .get()
     )
+    # The export event itself is not signed yet: the latest signed head is an
+    # earlier one, which the exported chain must still pass through.
+    signed_head = receipts_for([locked.pk]).get(locked.pk)
     writer = _ArchiveWriter(out)
     try:
         evidence_entries = [writer.add_evidence(item) for item in evidence]
@@ -175,6 +181,7 @@ def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportS
                 "event_count": locked.event_count,
                 "hash": "sha256 of canonical JSON, see docs/casefile.md",
             },
+            "signed_head": signed_head,
             "evidence": evidence_entries,
             "files": writer.files,
         }

@@ -318,6 +318,23 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# --- Signed checkpoints of the record (SPEC 13.4; docs/audit.md) ----------
+# The Ed25519 key that signs the chain heads, kept outside the database so that
+# whoever can rewrite the tables cannot re-sign them: a PEM private key or the
+# base64 of its 32-byte seed, in the environment or in a file (a mounted
+# secret). Without either, nothing is signed and ``check --deploy`` fails.
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE", "")
+# Make the key file at first use if it is missing: the demo only (local.py).
+AUDIT_SIGNING_KEY_CREATE = False
+# How often beat signs the heads that changed: a party's email carries the
+# latest signed head, so this is how far behind it may be.
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 60, minimum=1)
+# Leaves per checkpoint at most: an email or case file reads all the leaves of
+# its checkpoint to build its inclusion proof; more changed disputes than this
+# make several chained checkpoints.
+AUDIT_CHECKPOINT_MAX_LEAVES = env_int("AUDIT_CHECKPOINT_MAX_LEAVES", 256, minimum=1)
+
 # --- i18n ------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -388,6 +405,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-refunds": {"task": "disputes.resume_refunds", "schedule": 300},
     "resume-thumbnails": {"task": "evidence.resume_thumbnails", "schedule": 300},
+    # Signs the chain heads that changed since the last checkpoint (docs/audit.md).
+    "sign-checkpoints": {
+        "task": "disputes.sign_checkpoints",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+    },
 }
 
 # --- Mediation dashboard (docs/dashboard.md) --------------------------------

@@ -10,3 +10,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "optional", ("mandatory", "optional", "none")
 )
+# The demo signs its checkpoints with a key it makes at first run, kept in
+# VAR_DIR beside its database (docs/audit.md); a configured key wins.
+AUDIT_SIGNING_KEY_FILE = AUDIT_SIGNING_KEY_FILE or str(VAR_DIR / "audit-signing-key.pem")  # noqa: F405
+AUDIT_SIGNING_KEY_CREATE = not AUDIT_SIGNING_KEY  # noqa: F405

@@ -101,6 +101,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         DATABASE_URL="postgres://disputes@db.internal:5432/disputes",
         REDIS_URL="redis://redis.internal:6379/0",
         EMAIL_HOST="smtp.example.com",
+        # The base64 of a 32-byte Ed25519 seed: without a key the deploy check fails.
+        AUDIT_SIGNING_KEY="c2lnbmluZy1rZXktb2YtdGhlLWRlcGxveS1jaGVjayE=",
         VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
