@@ -5,10 +5,15 @@ roster, the signed-in user's load and the one-off check agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
 
 SENIOR_PERMISSION = "review_appeals"
+# Leads run the roster and reassignment, and own the payments that need
+# attention (SPEC 13.4); ``User.is_mediation_lead`` asks it one user at a time.
+LEAD_PERMISSION = "lead_mediation"
 
 
 def holds_permission(codename: str, user_ref: str) -> Q:
@@ -29,3 +34,12 @@ def senior_q(user_prefix: str) -> Q:
     return Q(**{f"{user_prefix}__is_superuser": True}) | holds_permission(
         SENIOR_PERMISSION, f"{user_prefix}_id"
     )
+
+
+def leads_payments(user: Any) -> bool:
+    """A mediator who leads, and so owns the payments needing attention: as loaded
+    with the signed-in user (``disputes_site.auth_backends``, no query), else asked."""
+    loaded = getattr(user, "_leads_payments", None)
+    if loaded is not None:
+        return bool(loaded)
+    return bool(user.is_authenticated and user.is_mediator and user.is_mediation_lead)

@@ -117,10 +117,19 @@ class RefundStatus(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # Money a lead paid back by other means after the gateway failed (SPEC 13.4):
+    # a row of its own, never sent to the gateway, so that it is not taken for
+    # a gateway payment and the failed attempt stays on the record as it was.
+    SETTLED_OUTSIDE = "settled_outside", _("Paid outside the platform")
 
 
 # Refunds that count against what was paid (SPEC section 3's ledger invariant).
-COMMITTED_REFUND_STATES = (RefundStatus.PENDING, RefundStatus.PROCESSING, RefundStatus.SUCCEEDED)
+COMMITTED_REFUND_STATES = (
+    RefundStatus.PENDING,
+    RefundStatus.PROCESSING,
+    RefundStatus.SUCCEEDED,
+    RefundStatus.SETTLED_OUTSIDE,
+)
 
 
 class ReturnProblem(models.TextChoices):

@@ -3,7 +3,9 @@ from functools import cache
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
+from accounts.seniority import leads_payments
 from disputes.selectors import unread_count
+from disputes.services.refunds import needing_attention
 
 
 def notifications(request: HttpRequest) -> dict[str, object]:
@@ -14,6 +16,20 @@ def notifications(request: HttpRequest) -> dict[str, object]:
         return {}
     loaded = getattr(user, "_unread_notifications", None)
     return {"unread_notifications": unread_count(user) if loaded is None else int(loaded)}
+
+
+def payments(request: HttpRequest) -> dict[str, object]:
+    """For leads only: the menu's count of "Payments needing attention" (SPEC 13.4),
+    loaded with the signed-in user (disputes_site/auth_backends.py), else one
+    COUNT on the partial index."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_mediator:
+        return {}
+    if not leads_payments(user):
+        return {}
+    loaded = getattr(user, "_payments_needing_attention", None)
+    count = needing_attention().count() if loaded is None else int(loaded)
+    return {"payments_needing_attention": count, "leads_payments": True}
 
 
 # The menu's links, by the name base.html uses for each.
@@ -28,6 +44,7 @@ MENU = {
     "disputes": "disputes:list",
     "home": "home",
     "mediation": "mediation:queue",
+    "payments": "mediation_payments:list",
     "dashboard": "mediation_dashboard:dashboard",
     "mfa": "mfa_index",
     "preferences": "notification_preferences",

@@ -56,6 +56,19 @@ class BadAmount(DisputeError):
     code = "bad_amount"
 
 
+class NotALead(DisputeError):
+    """Only mediation leads handle the payments that need attention (SPEC 13.4)."""
+
+    code = "not_a_lead"
+    http_status = 403
+
+
+class RefundNotFailed(TransitionRefused):
+    """The refund is not waiting for a lead: it was paid, retried or settled already."""
+
+    code = "refund_not_failed"
+
+
 class WindowClosed(DisputeError):
     """A time window has passed: opening a dispute, appealing."""
 

@@ -341,11 +341,24 @@ class Refund(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Set when the gateway gave up: the leads' payments list owns the refund
+    # until then (SPEC 13.4); cleared when a lead retries it or records a
+    # payment made outside the platform.
+    attention_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The leads' list and the menu's count: only the few refunds that
+            # need someone, so counting them is reading a tiny index.
+            models.Index(
+                fields=["attention_due_at"],
+                name="refund_needs_attention",
+                condition=Q(attention_due_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
             models.CheckConstraint(

@@ -21,6 +21,8 @@ OTHER_KINDS: dict[str, Any] = {
     "note": _("Private mediator note"),
     "refund_succeeded": _("Refund paid"),
     "refund_failed": _("Refund attempt failed"),
+    "refund_retried": _("Refund tried again by the payments team"),
+    "refund_paid_outside": _("Refund paid outside the platform"),
     "reminder": _("Deadline reminder"),
 }
 

@@ -594,6 +594,8 @@ def waiting_on(dispute: Dispute, user: User) -> str:
         # for them (a lead may step in, but the case does not wait on the lead),
         # and an unassigned case for whoever takes it.
         mine = dispute.assigned_mediator_id == user.pk and may_work(dispute, user)
+        # A refund being paid is the gateway's, then the leads' (SPEC 13.4), not the mediator's.
+        mine = mine and dispute.settlement != Settlement.REFUNDING
         return "you" if role == Role.MEDIATOR and mine else "platform"
     if role in (Role.BUYER, Role.SELLER):
         if party == "parties" or party == role.value:

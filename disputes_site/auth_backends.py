@@ -9,7 +9,11 @@ from the session they cost a few index lookups in a statement that runs
 anyway. ``disputes.workflow.is_senior`` reads ``_is_senior`` and the bell
 (``disputes.context_processors.notifications``) ``_unread_notifications``;
 anyone loaded another way is asked on first use. Both are as of the start of
-the request, as the pages were: a view that changes them redirects.
+the request, as the pages were: a view that changes them redirects. A
+mediator who leads comes with ``_leads_payments`` and the number of failed
+refunds waiting for the leads (``_payments_needing_attention``, read by the
+menu and the payments list of ``mediation.payments_views``); for anyone else
+that count is never run.
 
 The statement is written out once per process rather than built by the ORM on
 every request: composing the two ``EXISTS`` subqueries through the ORM cost
@@ -31,9 +35,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts import lockout
-from accounts.models import User
-from accounts.seniority import SENIOR_PERMISSION
-from disputes.models import Notification
+from accounts.models import Role, User
+from accounts.seniority import LEAD_PERMISSION, SENIOR_PERMISSION
+from disputes.models import Notification, Refund
 
 
 @cache
@@ -49,6 +53,7 @@ def _signed_in_user_sql() -> str:
     permission = quote(Permission._meta.db_table)
     content_type = quote(ContentType._meta.db_table)
     notification = quote(Notification._meta.db_table)
+    refund = quote(Refund._meta.db_table)
     columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)  # type: ignore[arg-type]
     # The permission, named by codename and app (parameters, as every value here).
     senior = (
@@ -56,21 +61,33 @@ def _signed_in_user_sql() -> str:
         f"JOIN {content_type} ct ON ct.id = p.content_type_id "
         "WHERE p.codename = %s AND ct.app_label = %s"
     )
+    # Holding a permission (a parameter) directly or through a group.
+    holds = (
+        f"(EXISTS (SELECT 1 FROM {direct} x {senior} AND x.user_id = u.id) "  # noqa: S608  # nosec B608  # quoted identifiers only
+        f"OR EXISTS (SELECT 1 FROM {groups} g JOIN {group_perms} x ON x.group_id = g.group_id "
+        f"{senior} AND g.user_id = u.id))"
+    )
+    # A mediator who leads (User.is_mediation_lead, for a mediator).
+    leads = f"(u.role = %s AND (u.is_superuser OR {holds}))"
     # Only quoted identifiers from the models' metadata are formatted in.
     return (
-        f"SELECT {columns}, (u.is_superuser "  # noqa: S608  # nosec B608  # quoted identifiers from model metadata only
-        f"OR EXISTS (SELECT 1 FROM {direct} x {senior} AND x.user_id = u.id) "
-        f"OR EXISTS (SELECT 1 FROM {groups} g JOIN {group_perms} x ON x.group_id = g.group_id "
-        f"{senior} AND g.user_id = u.id)) AS _is_senior, "
+        f"SELECT {columns}, (u.is_superuser OR {holds}) AS _is_senior, "  # noqa: S608  # nosec B608  # quoted identifiers from model metadata only
         # On the partial index of unread notifications, as unread_count() is.
         f"(SELECT COUNT(*) FROM {notification} n "
-        "WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS _unread_notifications "
+        "WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS _unread_notifications, "
+        f"{leads} AS _leads_payments, "
+        # On the partial index of the refunds needing attention, as
+        # refunds.needing_attention() is; counted for leads only.
+        f"CASE WHEN {leads} THEN (SELECT COUNT(*) FROM {refund} r "
+        "WHERE r.attention_due_at IS NOT NULL) ELSE 0 END AS _payments_needing_attention "
         f"FROM {user} u WHERE u.id = %s"
     )
 
 
 def _params(pk: Any) -> list[Any]:
-    return [SENIOR_PERMISSION, "accounts", SENIOR_PERMISSION, "accounts", pk]
+    senior = [SENIOR_PERMISSION, "accounts", SENIOR_PERMISSION, "accounts"]
+    leads = [Role.MEDIATOR.value, LEAD_PERMISSION, "accounts", LEAD_PERMISSION, "accounts"]
+    return [*senior, *leads, *leads, pk]
 
 
 class _LoadsWhatPagesAsk:

@@ -12,6 +12,8 @@ urlpatterns = [
     path(".well-known/disputes-audit-key", views.audit_public_key, name="audit_public_key"),
     # Mediation dashboard and case-file export (their own include beside mediation.urls).
     path("mediation/", include("mediation.dashboard_urls")),
+    # The leads' payments needing attention (failed refunds, SPEC 13.4).
+    path("mediation/payments/", include("mediation.payments_urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("help/avoid-disputes/", accounts_views.avoid_disputes_view, name="avoid_disputes"),

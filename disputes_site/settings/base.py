@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "disputes.context_processors.notifications",
                 "disputes.context_processors.menu",
+                "disputes.context_processors.payments",
             ],
         },
     },
@@ -389,6 +390,10 @@ DEADLINE_SWEEP_BATCH = env_int("DEADLINE_SWEEP_BATCH", 500, minimum=1)
 # The payment gateway refunds go through; the sandbox needs no account.
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "disputes.payments.SandboxGateway")
 REFUND_MAX_RETRIES = env_int("REFUND_MAX_RETRIES", 5, minimum=0)
+# A refund the gateway gave up on goes to the leads' "Payments needing
+# attention" list with this many days to retry it or record a payment made
+# outside the platform; past it the list marks it overdue (SPEC 13.4).
+REFUND_ATTENTION_DAYS = env_int("REFUND_ATTENTION_DAYS", 2, minimum=1)
 NOTIFICATION_EMAIL_MAX_RETRIES = env_int("NOTIFICATION_EMAIL_MAX_RETRIES", 5, minimum=0)
 # Emails per task: one claim, one mail connection and one update per batch.
 # A worker killed mid-batch may send the batch's sent ones again (after the
