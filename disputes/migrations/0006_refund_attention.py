@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0004_open_cases_by_mediator'),
+        ('disputes', '0005_audit_checkpoints'),
         ('orders', '0001_initial'),
     ]
 
