@@ -254,6 +254,76 @@ def test_a_pdfs_author_and_title_are_gone_and_it_still_opens(case, buyer):
         assert "/Metadata" not in pdf.Root
 
 
+PAGE_XMP = (
+    b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>Page Secret-Author</dc:creator></x:xmpmeta>"
+)
+FORM_XMP = (
+    b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>Logo Secret-Designer</dc:creator></x:xmpmeta>"
+)
+PAGE_CONTENT = b"q 1 0 0 1 20 20 cm /Logo Do Q BT /F1 12 Tf 20 100 Td (Invoice 42) Tj ET"
+FORM_CONTENT = b"0 0 1 rg 0 0 40 40 re f"
+
+
+def _pdf_with_xmp_beyond_the_catalogue() -> bytes:
+    """XMP on a page and on a form XObject (the page draws it), and an editing
+    application's private data (/PieceInfo) on the catalogue, the page and the form."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+
+    def piece_info(who: str) -> pikepdf.Dictionary:
+        return pikepdf.Dictionary(
+            Illustrator=pikepdf.Dictionary(
+                LastModified=pikepdf.String("D:20240101"),
+                Private=pikepdf.String(f"{who}: C:/Users/jane.secret/Desktop/original.ai"),
+            )
+        )
+
+    logo = pdf.make_stream(FORM_CONTENT)
+    logo.Type = pikepdf.Name.XObject
+    logo.Subtype = pikepdf.Name.Form
+    logo.BBox = [0, 0, 40, 40]
+    logo.Metadata = pdf.make_stream(FORM_XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    logo.PieceInfo = piece_info("logo")
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Logo=logo))
+    page.Contents = pdf.make_stream(PAGE_CONTENT)
+    page.obj.Metadata = pdf.make_stream(
+        PAGE_XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
+    )
+    page.obj.PieceInfo = piece_info("page")
+    pdf.Root.PieceInfo = piece_info("catalogue")
+    out = io.BytesIO()
+    # Uncompressed, so that the secrets can be looked for in the bytes.
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    return out.getvalue()
+
+
+def test_xmp_and_private_data_beyond_the_catalogue_are_gone_and_the_page_still_draws(case, buyer):
+    original = _pdf_with_xmp_beyond_the_catalogue()
+    secrets = (b"Page Secret-Author", b"Logo Secret-Designer", b"jane.secret", b"PieceInfo")
+    for secret in secrets:
+        assert secret in original
+    item = evidence_add(dispute=case, actor=buyer, upload=upload("invoice.pdf", original))
+    with default_storage.open(item.file.name, "rb") as stored:
+        data = stored.read()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        # Nothing left anywhere, even compressed.
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                assert "/Metadata" not in obj
+                assert "/PieceInfo" not in obj
+            if isinstance(obj, pikepdf.Stream):
+                for secret in secrets:
+                    assert secret not in obj.read_bytes()
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0]
+        assert page.Contents.read_bytes() == PAGE_CONTENT
+        assert page.Resources.XObject.Logo.read_bytes() == FORM_CONTENT
+        assert page.Resources.XObject.Logo.Subtype == "/Form"
+    for secret in secrets:
+        assert secret not in data
+
+
 def test_a_text_file_with_binary_after_the_first_8_kib_is_refused(case, buyer, local_media):
     text = b"The parcel arrived open.\n" * 400  # about 10 KB of plain text
     assert len(text) > 8192
