@@ -6,8 +6,8 @@ them: container tags (title, ©xyz location, dates, the phone's make and
 model), chapters and their titles, attached pictures (a cover JPEG keeps its
 own EXIF), subtitle tracks (dashcams and drones write GPS positions into
 them), data tracks (timed metadata, chapter text tracks) and the muxer's own
-version tag. The ffmpeg is the one in the
-imageio-ffmpeg wheel, as for the poster frames.
+version tag. The ffmpeg is the one in the imageio-ffmpeg wheel, as for the
+poster frames.
 """
 
 from __future__ import annotations
