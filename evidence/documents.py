@@ -1,11 +1,15 @@
-"""PDFs lose their document metadata before they are stored (SPEC section 4).
+"""PDFs lose their metadata before they are stored (SPEC section 4).
 
-The document information dictionary (/Info: author, title, subject, keywords,
-creator and producer applications, dates) and the document's XMP metadata
-stream (/Metadata in the catalogue) are removed by qpdf through pikepdf; the
-pages, their content streams and resources are written back as they were.
-Not removed: what the content itself holds (text, images and their EXIF),
-per-page or per-object XMP, annotation authors (docs/evidence.md).
+Removed by qpdf through pikepdf: the document information dictionary (/Info:
+author, title, subject, keywords, creator and producer applications, dates);
+every XMP metadata stream (/Metadata: the document's in the catalogue, and
+those attached to pages, images, form XObjects, fonts or any other object);
+and the page-piece dictionaries (/PieceInfo: an editing application's private
+data, which can hold a copy of the original document) of the catalogue, the
+pages and form XObjects. The pages, their content streams and resources are
+written back as they were. Not removed: what the content itself holds (text,
+images and the EXIF inside embedded JPEGs), annotation authors
+(docs/evidence.md).
 """
 
 from __future__ import annotations
@@ -18,6 +22,31 @@ from django.utils.translation import gettext as _
 
 from evidence.detection import EvidenceRefused
 
+# Where a /PieceInfo dictionary may stand (ISO 32000-1, 14.5).
+_PIECE_INFO_HOLDERS = {"/Catalog", "/Page", "/Form"}
+
+
+def _strip(obj: object) -> None:
+    """Removes XMP and private application data from one object and from the
+    dictionaries written inside it (indirect ones are visited on their own)."""
+    if isinstance(obj, pikepdf.Array):
+        children: list[object] = list(obj)
+    elif isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+        # XMP is always a stream: a /Metadata key whose value is anything else
+        # is not metadata (a named destination, say) and stays.
+        if isinstance(obj.get("/Metadata"), pikepdf.Stream):
+            del obj["/Metadata"]
+        if "/PieceInfo" in obj and (
+            obj.get("/Type") in _PIECE_INFO_HOLDERS or obj.get("/Subtype") == "/Form"
+        ):
+            del obj["/PieceInfo"]
+        children = [value for _key, value in obj.items()]
+    else:
+        return
+    for child in children:
+        if isinstance(child, pikepdf.Dictionary | pikepdf.Array) and not child.is_indirect:
+            _strip(child)
+
 
 def clean_pdf(source: IO[bytes]) -> bytes:
     source.seek(0)
@@ -25,8 +54,8 @@ def clean_pdf(source: IO[bytes]) -> bytes:
         with pikepdf.open(cast(BinaryIO, source)) as pdf:
             if "/Info" in pdf.trailer:
                 del pdf.trailer["/Info"]
-            if "/Metadata" in pdf.Root:
-                del pdf.Root["/Metadata"]
+            for obj in pdf.objects:
+                _strip(obj)
             out = io.BytesIO()
             # Nothing new written about the file either: no XMP version fix-up,
             # an /ID from the content rather than random bytes.

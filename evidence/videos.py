@@ -3,9 +3,11 @@
 The streams are copied as they are (no re-encoding: the picture and sound the
 buyer recorded are what the mediator sees); what goes is everything around
 them: container tags (title, ©xyz location, dates, the phone's make and
-model), chapters and their titles, data tracks (timed metadata, chapter text
-tracks) and the muxer's own version tag. The ffmpeg is the one in the
-imageio-ffmpeg wheel, as for the poster frames.
+model), chapters and their titles, attached pictures (a cover JPEG keeps its
+own EXIF), subtitle tracks (dashcams and drones write GPS positions into
+them), data tracks (timed metadata, chapter text tracks) and the muxer's own
+version tag. The ffmpeg is the one in the imageio-ffmpeg wheel, as for the
+poster frames.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def _source_path(upload: UploadedFile, folder: Path) -> str:
 
 @contextmanager
 def clean_video(upload: UploadedFile, mime: str) -> Iterator[File]:
-    """The video with the same streams and no metadata, open for storage; its
-    temporary files are gone when the block ends."""
+    """The video's picture and sound streams with no metadata, open for
+    storage; its temporary files are gone when the block ends."""
     import imageio_ffmpeg
 
     demuxer, muxer = _FORMATS[mime]
@@ -69,8 +71,11 @@ def clean_video(upload: UploadedFile, mime: str) -> Iterator[File]:
             demuxer,
             "-i",
             _source_path(upload, folder),
-            # Picture, sound and subtitles; not data tracks (timed metadata).
-            *("-map", "0:v?", "-map", "0:a?", "-map", "0:s?"),
+            # Picture and sound, what a mediator needs to judge. Capital V is
+            # video without attached pictures: a cover image is a JPEG with its
+            # own EXIF (GPS, camera). Subtitle tracks go too (dashcams and
+            # drones write the location into them), as do data tracks.
+            *("-map", "0:V?", "-map", "0:a?"),
             *("-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"),
             # No "Lavf<version>" encoder tag either.
             *("-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"),

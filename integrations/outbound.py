@@ -25,6 +25,7 @@ from __future__ import annotations
 import http.client
 import io
 import ipaddress
+import logging
 import re
 import socket
 import ssl
@@ -39,6 +40,8 @@ from django.conf import settings
 from disputes.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+logger = logging.getLogger(__name__)
 
 # One part of an IPv4 address as inet_aton reads it: decimal, 0-octal or 0x-hex.
 _NUMERIC_PART = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
@@ -126,11 +129,19 @@ def is_public(address: IPAddress) -> bool:
     )
 
 
-def _not_public(shown: str) -> UnsafeUrl:
-    return UnsafeUrl(
-        f"{shown} is a non-public address (loopback, private, link-local or reserved): "
-        "webhooks go to hosts on the internet only."
-    )
+_NOT_PUBLIC = (
+    "(loopback, private, link-local or reserved): webhooks go to hosts on the internet only."
+)
+
+
+def _not_public(host: str, address: IPAddress | None = None) -> UnsafeUrl:
+    """The refusal says only that the host is not public: naming the address a
+    name resolves to would let anyone map the platform's internal names to
+    internal addresses, one registration at a time. The log has it."""
+    if address is None or str(address) == host:
+        return UnsafeUrl(f"{host} is a non-public address {_NOT_PUBLIC}")
+    logger.info("Webhook URL refused: %s resolves to the non-public address %s", host, address)
+    return UnsafeUrl(f"{host} resolves to a non-public address {_NOT_PUBLIC}")
 
 
 def vet_url(url: str) -> Target:
@@ -143,6 +154,9 @@ def vet_url(url: str) -> Target:
         port = parts.port
     except ValueError:
         raise UnsafeUrl("The port is not valid.") from None
+    if port is not None and not 1 <= port <= 65535:
+        # Port 0 is no port to connect to (urlsplit reads it; 0 is not "absent").
+        raise UnsafeUrl("The port is not valid.")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeUrl("Enter an http(s) URL.")
     if parts.scheme == "http" and not settings.WEBHOOK_ALLOW_HTTP:
@@ -158,12 +172,12 @@ def vet_url(url: str) -> Target:
     bare = host.removesuffix(".")
     if not allow_private and (bare == "localhost" or bare.endswith(".localhost")):
         raise _not_public(host)  # RFC 6761: always loopback, whatever DNS says
-    port = port or (443 if parts.scheme == "https" else 80)
+    port = port if port is not None else (443 if parts.scheme == "https" else 80)
     addresses = _resolve(host, port)
     if not allow_private:
         for address in addresses:
             if not is_public(address):
-                raise _not_public(host if str(address) == host else f"{host} ({address})")
+                raise _not_public(host, address)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"

@@ -315,6 +315,17 @@ def reassign_view(request: HttpRequest) -> HttpResponse:
     if not user.is_mediation_lead:
         raise PermissionDenied(_("Only mediation leads reassign cases."))
     source = request.POST if request.method == "POST" else request.GET
+    if any_nul(source):
+        # PostgreSQL text cannot hold a NUL: the list of cases is not looked up.
+        form = ReassignForm(initial={"cases": ""})
+        form.cleaned_data = {}  # add_error needs it, and an unbound form has none
+        form.add_error(
+            None,
+            _(
+                "The list of cases contains a NUL character (\\0); choose the cases again from the queue."
+            ),
+        )
+        return render(request, "mediation/reassign.html", {"form": form, "cases": []}, status=400)
     form = ReassignForm(
         source if request.method == "POST" else None, initial={"cases": source.get("cases", "")}
     )

@@ -250,3 +250,231 @@ def test_the_api_schema_and_docs_take_hostile_parameters_without_a_500(mode, que
         assert response.status_code < 500, (path, response.status_code)
     schema = Client().get(f"/api/schema/?{query}", **mode)
     assert "\n" not in schema.get("Content-Disposition", "")
+
+
+# --- NUL in the admin's filters ------------------------------------------------
+
+
+def _admin_user():
+    from tests.factories import UserFactory
+
+    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+
+
+def _changelists() -> list[tuple[str, object]]:
+    from django.contrib import admin
+
+    return sorted(
+        ((f"{model._meta.app_label}.{model._meta.model_name}", model_admin))
+        for model, model_admin in admin.site._registry.items()
+    )
+
+
+def _filter_parameters(model_admin, user) -> list[str]:
+    """Every address parameter the changelist's filters read (list_filter)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = user
+    changelist = model_admin.get_changelist_instance(request)
+    return [name for spec in changelist.filter_specs for name in spec.expected_parameters()]
+
+
+@pytest.mark.parametrize(
+    ("label", "model_admin"), _changelists(), ids=[label for label, _ in _changelists()]
+)
+def test_a_nul_in_any_admin_changelist_filter_answers_400(label, model_admin, mode):
+    user = _admin_user()
+    client = _client(user)
+    url = reverse(f"admin:{label.replace('.', '_')}_changelist")
+    assert client.get(url, **mode).status_code == 200
+    names = _filter_parameters(model_admin, user)
+    if model_admin.search_fields:
+        names.append("q")
+    if model_admin.date_hierarchy:
+        names.append(f"{model_admin.date_hierarchy}__year")
+    for name in names:
+        response = client.get(url, {name: "\x00"}, **mode)
+        assert response.status_code == 400, (name, response.status_code)
+        assert b"NUL" in response.content
+    # In a parameter's name too, and in a form sent to it (an action).
+    assert client.get(f"{url}?a%00b=1", **mode).status_code == 400
+    assert client.post(url, {"action": "x\x00"}, **mode).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "value", ["99999999999999999999", "-1", "2024x", "\u0662\u0660\u0662\u0664"]
+)
+def test_a_date_hierarchy_year_that_is_no_small_number_answers_400(value, mode, buyer):
+    from tests.factories import OrderFactory
+
+    client = _client(_admin_user())
+    response = client.get(
+        reverse("admin:orders_order_changelist"), {"placed_at__year": value}, **mode
+    )
+    assert response.status_code == 400, response.status_code
+    for part in ("month", "day"):
+        response = client.get(
+            reverse("admin:orders_order_changelist"),
+            {"placed_at__year": "2024", f"placed_at__{part}": "99999999999999999999"},
+            **mode,
+        )
+        assert response.status_code == 400, (part, response.status_code)
+    # A plain year still filters.
+    order = OrderFactory(buyer=buyer)
+    response = client.get(
+        reverse("admin:orders_order_changelist"),
+        {"placed_at__year": str(order.placed_at.year)},
+        **mode,
+    )
+    assert response.status_code == 200
+    assert order.reference in response.content.decode()
+
+
+# --- NUL in an address's path ------------------------------------------------
+
+
+def _addresses_with_a_text_part() -> list[str]:
+    """Every route with a text part (a case's or order's reference, an action's
+    name, a key), that part holding a NUL; number parts are 1."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.converters import IntConverter
+    from django.urls.exceptions import NoReverseMatch
+
+    found: list[str] = []
+
+    def walk(patterns, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                converters = getattr(pattern.pattern, "converters", {})
+                names = list(pattern.pattern.regex.groupindex)
+                if not names or all(isinstance(converters.get(n), IntConverter) for n in names):
+                    continue
+                kwargs = {
+                    n: 1 if isinstance(converters.get(n), IntConverter) else "DSP\x00"
+                    for n in names
+                }
+                try:
+                    found.append(reverse(f"{namespace}{pattern.name}", kwargs=kwargs))
+                except NoReverseMatch:  # a part whose pattern a NUL cannot match
+                    continue
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+def test_a_nul_in_any_addresss_text_part_answers_400(mode, buyer, mediator):
+    addresses = _addresses_with_a_text_part()
+    # The pages' and the API's references are among them (else this proves little).
+    assert reverse("disputes:detail", args=["DSP\x00"]) in addresses
+    assert reverse("api:dispute-detail", args=["DSP\x00"]) in addresses
+    assert len(addresses) > 40
+    for who in (None, buyer, mediator):
+        client = _client(who) if who else Client(raise_request_exception=False)
+        for address in addresses:
+            for send in (client.get, client.post):
+                status = send(address, **mode).status_code
+                if address.startswith("/api/"):
+                    # The API answers its own 404 for an id that cannot exist
+                    # (tests/api/test_permissions.py), and never a 500.
+                    assert status in (401, 403, 404, 405), (address, send, status)
+                else:
+                    assert status == 400, (address, send, status)
+
+
+# --- NUL in every page form a role reaches ----------------------------------------
+
+
+def _pages_of(who: str, buyer, seller, mediator) -> list[str]:
+    """The pages with forms or address parameters each role reaches, each
+    with a case it may act on (a fresh one: a sweep may move it)."""
+    from mediation.services import case_take
+    from tests.factories import full_order
+    from tests.mediation.conftest import escalated
+
+    if who == "anonymous":
+        return [
+            reverse("account_login"),
+            reverse("account_signup"),
+            reverse("account_reset_password"),
+        ]
+    pages = [
+        reverse("account_change_password"),
+        reverse("account_email"),
+        reverse("accounts:account"),
+        reverse("notifications"),
+        reverse("notification_preferences"),
+        reverse("integrations:tokens"),
+        reverse("disputes:list"),
+    ]
+    if who in ("buyer", "seller"):
+        case = submitted_case(full_order(buyer=buyer, seller=seller), buyer)
+        fresh = full_order(buyer=buyer, seller=seller)
+        pages += [
+            reverse("disputes:detail", args=[case.reference]),
+            reverse("evidence:gallery", args=[case.reference]),
+            reverse("orders:list"),
+            reverse("orders:detail", args=[fresh.reference]),
+        ]
+        if who == "buyer":
+            pages.append(reverse("orders:start_dispute", args=[fresh.reference]))
+        else:
+            pages.append(reverse("integrations:webhooks"))
+        return pages
+    case = escalated(full_order(buyer=buyer, seller=seller))
+    if case.assigned_mediator_id != mediator.pk:
+        case_take(dispute=case, actor=mediator)
+    pages += [
+        reverse("disputes:detail", args=[case.reference]),
+        reverse("mediation:queue"),
+        reverse("mediation:case", args=[case.reference]),
+        reverse("mediation_dashboard:dashboard"),
+    ]
+    if who == "lead":
+        pages.append(reverse("mediation:reassign") + f"?cases={case.reference}")
+    return pages
+
+
+def test_a_nul_in_any_field_of_any_page_form_never_answers_500(
+    mode, buyer, seller, mediator, senior
+):
+    """Every role (a lead last: leads reassign), every form of its pages."""
+    from tests.factories import make_lead
+    from tests.security.nul_sweep import sweep
+
+    make_lead(senior)
+    users = {"anonymous": None, "buyer": buyer, "seller": seller, "mediator": mediator}
+    for who, user in [*users.items(), ("lead", senior)]:
+        client = _client(user) if user else Client(raise_request_exception=False)
+        answers = sweep(client, _pages_of(who, buyer, seller, mediator), **mode)
+        assert len(answers) > 10, who
+        assert [answer for answer in answers if answer[-1] >= 500] == [], who
+    reassign = [a for a in answers if a[1] == reverse("mediation:reassign")]
+    assert reassign
+    assert all(status == 400 for *_rest, status in reassign), reassign
+
+
+# --- NUL in the reassign page's list of cases ------------------------------------
+
+
+def test_a_nul_in_the_cases_to_reassign_answers_400_next_to_the_form(mode, senior, mediator):
+    from tests.factories import full_order, make_lead
+    from tests.mediation.conftest import escalated, on_roster
+
+    make_lead(senior)
+    case = escalated(full_order())  # nobody on the roster yet: unassigned
+    on_roster(mediator)
+    client = _client(senior)
+    url = reverse("mediation:reassign")
+    shown = client.get(url, {"cases": f"{case.reference},a\x00b"}, **mode)
+    posted = client.post(url, {"cases": "a\x00b", "mediator": mediator.pk}, **mode)
+    for response in (shown, posted):
+        assert response.status_code == 400
+        form = response.content.decode().split("<form", 1)[1]
+        # The first thing in the form, above the choice of mediator.
+        assert "contains a NUL character" in form.split('name="mediator"', 1)[0]
+    case.refresh_from_db()
+    assert case.assigned_mediator_id is None

@@ -134,6 +134,84 @@ def test_a_videos_title_location_and_chapters_are_gone_and_it_still_plays(
     assert item.size == len(served)
 
 
+CAMERA = "SecretCam Model-7"
+SUBTITLE_LOCATION = "GPS 48.8584 2.2945"
+
+
+def _jpeg_with_exif() -> bytes:
+    """A cover picture as a phone or camera writes it: its maker and a GPS position."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = CAMERA  # Make
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (48.0, 51.0, 30.24), 3: "E", 4: (2.0, 17.0, 40.2)})
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def video_with_cover_and_subtitles(folder: Path) -> tuple[bytes, bytes]:
+    """An MP4 with a cover JPEG (an attached picture) and a subtitle track
+    holding a position, as dashcams and drones write; and the cover's EXIF."""
+    from PIL import Image
+
+    cover = folder / "cover.jpg"
+    cover.write_bytes(_jpeg_with_exif())
+    exif = Image.open(cover).info["exif"]
+    subtitles = folder / "track.srt"
+    subtitles.write_text(f"1\n00:00:00,000 --> 00:00:00,900\n{SUBTITLE_LOCATION}\n")
+    target = folder / "dashcam.mp4"
+    _ffmpeg(
+        "-loglevel",
+        "error",
+        *("-f", "lavfi", "-i", "testsrc=duration=1:size=64x64:rate=10"),
+        *("-f", "lavfi", "-i", "sine=duration=1"),
+        *("-i", str(cover), "-i", str(subtitles)),
+        *("-map", "0", "-map", "1", "-map", "2", "-map", "3"),
+        *("-c:v:0", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+        # The mp4 muxer (not mov) is the one that writes a cover picture.
+        *("-c:v:1", "copy", "-disposition:v:1", "attached_pic", "-c:s", "mov_text"),
+        *("-f", "mp4", "-y", str(target)),
+    )
+    return target.read_bytes(), exif
+
+
+def test_a_videos_cover_picture_and_subtitle_track_are_gone_and_it_still_plays(
+    case, buyer, tmp_path
+):
+    original, exif = video_with_cover_and_subtitles(tmp_path)
+    streams, duration = streams_of(original, tmp_path)
+    # The made video does carry them (else the test proves nothing).
+    assert any("(attached pic)" in stream for stream in streams), streams
+    assert any("Subtitle:" in stream for stream in streams), streams
+    for secret in (CAMERA.encode(), SUBTITLE_LOCATION.encode(), exif):
+        assert secret in original
+    client = client_for(buyer)
+    response = client.post(
+        reverse("evidence:upload", args=[case.reference]),
+        {"file": upload("dashcam.mp4", original), "description": "On the way"},
+    )
+    assert response.status_code == 201, response.content
+    item = Evidence.objects.get()
+    served = b"".join(
+        client.get(reverse("evidence:download", args=[case.reference, item.pk])).streaming_content
+    )
+    for secret in (CAMERA.encode(), SUBTITLE_LOCATION.encode(), exif, b"GPS"):
+        assert secret not in served, secret[:40]
+    kept, kept_duration = streams_of(served, tmp_path)
+    assert not any("(attached pic)" in stream or "Subtitle:" in stream for stream in kept), kept
+    # The picture and the sound are what they were.
+    picture_and_sound = [
+        stream
+        for stream in streams
+        if ("Video:" in stream or "Audio:" in stream) and "(attached pic)" not in stream
+    ]
+    assert len(picture_and_sound) == 2
+    assert kept == picture_and_sound
+    assert kept_duration == duration
+
+
 def test_a_video_ffmpeg_cannot_read_is_refused_and_leaves_nothing(case, buyer, local_media):
     fake = (
         b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + b"\x00" * 64
@@ -174,6 +252,76 @@ def test_a_pdfs_author_and_title_are_gone_and_it_still_opens(case, buyer):
         assert pdf.pages[0].Contents.read_bytes() == b"BT /F1 12 Tf 20 100 Td (Invoice 42) Tj ET"
         assert "/Author" not in pdf.docinfo
         assert "/Metadata" not in pdf.Root
+
+
+PAGE_XMP = (
+    b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>Page Secret-Author</dc:creator></x:xmpmeta>"
+)
+FORM_XMP = (
+    b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>Logo Secret-Designer</dc:creator></x:xmpmeta>"
+)
+PAGE_CONTENT = b"q 1 0 0 1 20 20 cm /Logo Do Q BT /F1 12 Tf 20 100 Td (Invoice 42) Tj ET"
+FORM_CONTENT = b"0 0 1 rg 0 0 40 40 re f"
+
+
+def _pdf_with_xmp_beyond_the_catalogue() -> bytes:
+    """XMP on a page and on a form XObject (the page draws it), and an editing
+    application's private data (/PieceInfo) on the catalogue, the page and the form."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0]
+
+    def piece_info(who: str) -> pikepdf.Dictionary:
+        return pikepdf.Dictionary(
+            Illustrator=pikepdf.Dictionary(
+                LastModified=pikepdf.String("D:20240101"),
+                Private=pikepdf.String(f"{who}: C:/Users/jane.secret/Desktop/original.ai"),
+            )
+        )
+
+    logo = pdf.make_stream(FORM_CONTENT)
+    logo.Type = pikepdf.Name.XObject
+    logo.Subtype = pikepdf.Name.Form
+    logo.BBox = [0, 0, 40, 40]
+    logo.Metadata = pdf.make_stream(FORM_XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+    logo.PieceInfo = piece_info("logo")
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Logo=logo))
+    page.Contents = pdf.make_stream(PAGE_CONTENT)
+    page.obj.Metadata = pdf.make_stream(
+        PAGE_XMP, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
+    )
+    page.obj.PieceInfo = piece_info("page")
+    pdf.Root.PieceInfo = piece_info("catalogue")
+    out = io.BytesIO()
+    # Uncompressed, so that the secrets can be looked for in the bytes.
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    return out.getvalue()
+
+
+def test_xmp_and_private_data_beyond_the_catalogue_are_gone_and_the_page_still_draws(case, buyer):
+    original = _pdf_with_xmp_beyond_the_catalogue()
+    secrets = (b"Page Secret-Author", b"Logo Secret-Designer", b"jane.secret", b"PieceInfo")
+    for secret in secrets:
+        assert secret in original
+    item = evidence_add(dispute=case, actor=buyer, upload=upload("invoice.pdf", original))
+    with default_storage.open(item.file.name, "rb") as stored:
+        data = stored.read()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        # Nothing left anywhere, even compressed.
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                assert "/Metadata" not in obj
+                assert "/PieceInfo" not in obj
+            if isinstance(obj, pikepdf.Stream):
+                for secret in secrets:
+                    assert secret not in obj.read_bytes()
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0]
+        assert page.Contents.read_bytes() == PAGE_CONTENT
+        assert page.Resources.XObject.Logo.read_bytes() == FORM_CONTENT
+        assert page.Resources.XObject.Logo.Subtype == "/Form"
+    for secret in secrets:
+        assert secret not in data
 
 
 def test_a_text_file_with_binary_after_the_first_8_kib_is_refused(case, buyer, local_media):

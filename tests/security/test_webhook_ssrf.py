@@ -220,6 +220,43 @@ def test_a_public_host_is_registered(seller, resolver, settings):
     assert resolver.lookups == [NAME]
 
 
+def test_a_refusal_does_not_say_what_an_internal_name_resolves_to(
+    seller, resolver, settings, caplog
+):
+    """An attacker registering "https://vm/" learns that vm is not public, not
+    which internal address it has (the server's log keeps that)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    resolver.answers["vm"] = resolver.answers["vm.corp.example"] = "10.20.30.40"
+    caplog.set_level("INFO", logger="integrations.outbound")
+    answer = api_for(seller).post(
+        "/api/v1/webhooks/endpoints/", {"url": "https://vm/"}, format="json"
+    )
+    assert answer.status_code == 400
+    [message] = answer.json()["errors"]["url"]
+    assert "vm resolves to a non-public address" in message
+    # The page's URL field wants a dotted name.
+    page = client_for(seller).post(
+        "/account/webhooks/", {"url": "https://vm.corp.example/", "description": ""}
+    )
+    [on_page] = page.context["form"].errors["url"]
+    assert "vm.corp.example resolves to a non-public address" in on_page
+    for shown in (message, on_page, answer.content.decode(), page.content.decode()):
+        assert "10.20.30.40" not in shown
+    assert "10.20.30.40" in caplog.text
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("port", ["0", "00"])
+def test_registration_refuses_a_port_outside_1_to_65535(port, seller, resolver, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    answer = api_for(seller).post(
+        "/api/v1/webhooks/endpoints/", {"url": f"https://{PUBLIC}:{port}/hooks"}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["url"] == ["The port is not valid."]
+    assert not WebhookEndpoint.objects.exists()
+
+
 # --- delivery -------------------------------------------------------------------------
 
 
@@ -263,9 +300,23 @@ def test_delivery_connects_to_the_address_it_vetted_and_refuses_a_rebound_name(
     assert delivery.endpoint == endpoint
     assert delivery.status == "failed"
     assert delivery.last_status_code is None
-    assert f"{NAME} (127.0.0.1) is a non-public address" in delivery.last_error
+    assert f"{NAME} resolves to a non-public address" in delivery.last_error
+    assert "127.0.0.1" not in delivery.last_error
     assert routes == []
     assert len(receiver.requests) == 1
+
+
+def test_delivery_refuses_port_0_of_an_endpoint_stored_before_the_check(
+    seller, order, buyer, resolver, routes, settings, one_attempt
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    endpoint = webhooks.endpoint_create(seller=seller, url=f"http://{NAME}/hooks")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://{NAME}:0/hooks")
+    delivery = _deliver(order, buyer)
+    assert delivery.status == "failed"
+    assert delivery.last_error == "The port is not valid."
+    # Nothing was sent anywhere (the default port included).
+    assert routes == []
 
 
 def _certificate(tmp_path, name: str) -> tuple[str, str, str]:
