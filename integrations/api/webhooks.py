@@ -116,7 +116,7 @@ class EndpointListView(ApiView):
     def answer_to_replay(self, body: Any) -> Any:
         if isinstance(body, dict) and body.get("secret", "") is None:
             secret = (
-                WebhookEndpoint.objects.filter(pk=body.get("id"), seller=self.viewer)
+                WebhookEndpoint.objects.filter(pk=body["id"], seller=self.viewer)
                 .values_list("secret", flat=True)
                 .first()
             )
