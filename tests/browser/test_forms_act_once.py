@@ -77,7 +77,10 @@ def test_reloading_after_send_whose_answer_was_lost_sends_one_message(
         route.abort("connectionreset")
 
     b.route("**/messages/", lose_the_answer, times=1)
-    b.get_by_role("button", name="Send").click()
+    with b.expect_event("requestfailed"):
+        b.get_by_role("button", name="Send").click()
+    # The tab shows Chromium's error page for the POST before it is reloaded.
+    b.wait_for_url(lambda url: url.startswith("chrome-error://"))
     b.wait_for_load_state()
     assert Message.objects.filter(dispute=dispute).count() == 1
     # Reload: the browser sends the same form (and its key) again.
