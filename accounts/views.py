@@ -33,6 +33,9 @@ def account(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/account.html",
         {"name_form": name_form, "store_form": store_form},
+        # Only an invalid form comes back here: a 400 leaves its one-time key
+        # usable for the corrected form (disputes_site/once.py).
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -48,6 +48,9 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
             "new_key": new_key,
             "token_days": settings.API_TOKEN_DAYS,
         },
+        # An invalid form is a 400, which leaves its one-time key usable
+        # (disputes_site/once.py); a new token's page is the 200.
+        status=400 if request.method == "POST" and new_key is None else 200,
     )
 
 
@@ -87,6 +90,8 @@ def webhooks_view(request: HttpRequest) -> HttpResponse:
         request,
         "integrations/webhooks.html",
         {"form": form, "endpoints": endpoints, "page": page},
+        # Only an invalid form comes back here: a 400 leaves its one-time key usable.
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -124,4 +124,7 @@ def start_dispute_view(request: HttpRequest, reference: str) -> HttpResponse:
             "eligibility": eligibility,
             "draft": draft,
         },
+        # A form sent back with its errors is a 400: its one-time key stays
+        # usable for the corrected form (disputes_site/once.py).
+        status=400 if request.method == "POST" else 200,
     )

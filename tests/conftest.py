@@ -8,6 +8,7 @@ from django.test import Client
 
 from disputes import services
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior
+from tests.page_client import PageClient
 
 
 @pytest.fixture(autouse=True)
@@ -65,10 +66,16 @@ def mediator(db):
 
 
 def client_for(user) -> Client:
-    client = Client()
+    client = PageClient()
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's ``client``, posting page forms with their one-time key."""
+    return PageClient()
 
 
 @pytest.fixture

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "disputes_site.no_store.TwoFactorPagesNotStored",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.MediatorMFARequiredMiddleware",
+    # Last: it needs the user, and a mediator sent to set up 2FA has not
+    # submitted anything yet. Claims each page form's one-time key (issue 13).
+    "disputes_site.once.PageFormsActOnce",
 ]
 
 ROOT_URLCONF = "disputes_site.urls"
@@ -104,6 +107,8 @@ TEMPLATES = [
                 "disputes.context_processors.menu",
                 "disputes.context_processors.payments",
             ],
+            # {% once_key %} in every changing page form, without a {% load %}.
+            "builtins": ["disputes_site.once_tag"],
         },
     },
 ]
@@ -515,6 +520,10 @@ IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10, minimum=0)
 # A key still "in progress" after this long was left by a process that died.
 IDEMPOTENCY_STALE_SECONDS = env_int("IDEMPOTENCY_STALE_SECONDS", 120, minimum=1)
+# A page form's one-time key is valid (and its first result remembered) this
+# long after the page was shown; an older form is refused and the user reloads.
+# The two waits above apply to a page form's repeat too (disputes_site/once.py).
+ONCE_KEY_HOURS = env_int("ONCE_KEY_HOURS", 24, minimum=1)
 # One deadline for a whole delivery (connecting, sending, reading the answer),
 # not per read: a receiver sending a byte at a time cannot hold a worker longer.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)

@@ -19,6 +19,9 @@
     const xhr = new XMLHttpRequest();
     xhr.open("POST", widget.dataset.uploadUrl);
     xhr.setRequestHeader("X-CSRFToken", widget.querySelector("[name=csrfmiddlewaretoken]").value);
+    // Each file acts once: a resend of this request is answered with its first
+    // result. One key per file: the page's signed key and this file's suffix.
+    xhr.setRequestHeader("X-Once-Key", widget.querySelector("[name=once_key]").value + "." + row.dataset.onceSuffix);
     // Lets an answer given before the view (413: too large) be the short error fragment.
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     xhr.upload.addEventListener("progress", function (event) {
@@ -50,6 +53,13 @@
     xhr.send(form);
   }
 
+  // A random suffix (getRandomValues works on plain http too, randomUUID does not).
+  function suffix() {
+    const bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
   function init(widget) {
     const input = widget.querySelector("input[type=file]");
     const queue = widget.querySelector("[data-queue]");
@@ -63,6 +73,7 @@
         row.querySelector("[data-name]").textContent = file.name + " (" + Math.ceil(file.size / 1024) + " KB)";
         row.dataset.doneText = widget.dataset.doneText || "Uploaded.";
         row.dataset.failText = widget.dataset.failText || "The upload failed; try again.";
+        row.dataset.onceSuffix = suffix();
         queue.appendChild(row);
         pending.push({ row: row, file: file });
       });

@@ -22,6 +22,7 @@ from integrations.api.parsers import DEEP, NUL_KEY, SURROGATE
 from tests.api.conftest import api_for
 from tests.evidence.conftest import files_under, upload
 from tests.evidence.corpus import png
+from tests.page_client import PageClient
 from tests.security.fixtures import submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def local_media(settings, tmp_path):
 
 
 def _client(user) -> Client:
-    client = Client(raise_request_exception=False)  # a 500 is answered, not raised
+    client = PageClient(raise_request_exception=False)  # a 500 is answered, not raised
     client.force_login(user)
     return client
 

@@ -202,7 +202,7 @@ def test_registration_on_the_page_refuses_every_private_address(seller, resolver
     client = client_for(seller)
     for url in PRIVATE_URLS:
         page = client.post("/account/webhooks/", {"url": url, "description": ""})
-        assert page.status_code == 200, url  # the form again, not a redirect
+        assert page.status_code == 400, url  # the form again with its error (key still usable)
         # Next to the URL field (Django's own URL check refuses some forms first).
         assert page.context["form"].errors["url"], url
         assert b'id="id_url_error1"' in page.content, url
