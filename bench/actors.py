@@ -25,6 +25,7 @@ class Case:
     pk: int
     reference: str
     cookie: str  # the session of the buyer who owns it
+    buyer_id: int  # whose one-time form keys it sends (disputes_site.once)
 
 
 @dataclass
@@ -86,7 +87,7 @@ def prepare(*, uploads_per_case: int = 4) -> Actors:
     )
     cases, negotiating, room = [], [], []
     for pk, reference, buyer_id, state, items in rows:
-        case = Case(pk, reference, cookies[buyer_id])
+        case = Case(pk, reference, cookies[buyer_id], buyer_id)
         cases.append(case)
         if state == DisputeState.NEGOTIATING:
             negotiating.append(case)

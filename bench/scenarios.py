@@ -18,6 +18,8 @@ from django.urls import Resolver404, resolve
 from bench.actors import API_PASSWORD, Actors, Case
 from bench.load import Request
 from bench.server import HOST, PROXY_HEADERS
+from disputes_site.once import HEADER as ONCE_HEADER
+from disputes_site.once import mint_key
 
 Builder = Callable[[Actors, "Target"], Callable[[int], Request] | None]
 
@@ -43,6 +45,13 @@ class Target:
     def post_headers(self, actors: Actors, cookie: str, **extra: str) -> dict[str, str]:
         # What a browser sends with a form: the CSRF token and its own origin.
         return self.headers(cookie, **{"X-CSRFToken": actors.csrf, "Origin": self.origin, **extra})
+
+    def form_headers(self, actors: Actors, case: Case, **extra: str) -> dict[str, str]:
+        """A page form's headers with a fresh one-time key, as the form shown to
+        the case's buyer carries (each request is a new form, never a repeat)."""
+        return self.post_headers(
+            actors, case.cookie, **{ONCE_HEADER: mint_key(case.buyer_id), **extra}
+        )
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,8 @@ def make_offer(actors: Actors, target: Target) -> Callable[[int], Request]:
     body = b"make_offer-outcome=partial_refund&make_offer-amount=1.00&make_offer-note=bench"
 
     def request(i: int) -> Request:
-        headers = target.post_headers(
-            actors, case(i).cookie, **{"Content-Type": "application/x-www-form-urlencoded"}
+        headers = target.form_headers(
+            actors, case(i), **{"Content-Type": "application/x-www-form-urlencoded"}
         )
         return Request(
             "POST", f"/disputes/{case(i).reference}/act/make_offer/", headers, body, (302,)
@@ -138,9 +147,9 @@ def evidence_upload(actors: Actors, target: Target) -> Callable[[int], Request]:
     def request(i: int) -> Request:
         boundary = uuid.uuid4().hex
         body = _multipart(boundary, target.upload)
-        headers = target.post_headers(
+        headers = target.form_headers(
             actors,
-            case(i).cookie,
+            case(i),
             **{"Content-Type": f"multipart/form-data; boundary={boundary}", "HX-Request": "true"},
         )
         return Request("POST", f"/disputes/{case(i).reference}/evidence/", headers, body, (201,))
