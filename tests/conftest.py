@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from disputes import services
+from disputes.models import DisputeEvent
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior
 from tests.page_client import PageClient
 
@@ -114,6 +115,24 @@ def draft(order):
 @pytest.fixture
 def submitted(draft, buyer):
     return services.dispute_submit(dispute=draft, actor=buyer)
+
+
+@pytest.fixture
+def negotiated(submitted, buyer, seller):
+    """A dispute with five events:
+    #1 created, #2 submit, #3 make_offer, #4 message, #5 request_refund."""
+    d = services.dispute_make_offer(
+        dispute=submitted, actor=seller, outcome="partial_refund", amount="30.00", note="30 back"
+    )
+    services.message_post(dispute=d, actor=buyer, body="Six of the twelve mugs broke.")
+    d = services.dispute_request_refund(
+        dispute=d, actor=buyer, amount="50.00", rationale="Six of twelve broke"
+    )
+    d.refresh_from_db()
+    kinds = list(DisputeEvent.objects.filter(dispute=d).values_list("kind", flat=True))
+    assert kinds == ["created", "submit", "make_offer", "message", "request_refund"]
+    assert d.event_count == 5
+    return d
 
 
 @pytest.fixture

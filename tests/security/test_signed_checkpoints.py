@@ -33,7 +33,7 @@ from django.urls import reverse
 
 from disputes import audit_key, merkle, services
 from disputes.checkpoints import receipts_for
-from disputes.events import event_hash, verify_all
+from disputes.events import hash_of, verify_all
 from disputes.models import AuditCheckpoint, CheckpointLeaf, Dispute, DisputeEvent, Notification
 from disputes.tasks import send_notification_emails, sign_checkpoints
 from tests.conftest import client_for, open_dispute
@@ -67,21 +67,6 @@ def published_key(signing_key, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def negotiated(submitted, buyer, seller):
-    """Five events: created, submit, make_offer, message, request_refund."""
-    d = services.dispute_make_offer(
-        dispute=submitted, actor=seller, outcome="partial_refund", amount="30.00", note="30 back"
-    )
-    services.message_post(dispute=d, actor=buyer, body="Six of the twelve mugs broke.")
-    d = services.dispute_request_refund(
-        dispute=d, actor=buyer, amount="50.00", rationale="Six of twelve broke"
-    )
-    d.refresh_from_db()
-    assert d.event_count == 5
-    return d
-
-
 def sql(statement: str, params: tuple = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -96,19 +81,8 @@ def rewrite_chain(dispute: Dispute, seq: int, details: dict) -> None:
     for event in events[seq - 1 :]:
         if event.seq == seq:
             event.details = details
-        new = event_hash(
-            dispute_id=event.dispute_id,
-            seq=event.seq,
-            kind=event.kind,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            details=event.details,
-            visibility=event.visibility,
-            created_at=event.created_at,
-            prev_hash=prev,
-        )
+        event.prev_hash = prev
+        new = hash_of(event)
         sql(
             "UPDATE disputes_disputeevent SET details = %s::jsonb, prev_hash = %s, hash = %s "
             "WHERE id = %s",
