@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 
 from disputes.choices import Visibility
 from disputes.models import GENESIS_HASH, Dispute, DisputeEvent
+from disputes.records import RecordBreak, verify_records
 
 
 def jsonable(value: Any) -> Any:
@@ -87,13 +88,18 @@ def next_event(
     to_state: str = "",
     details: dict[str, Any] | None = None,
     visibility: str = Visibility.ALL,
+    sealed: list[dict[str, Any]] | None = None,
 ) -> DisputeEvent:
     """The dispute's next event, chained to its head (unsaved).
 
     The caller holds the dispute's row lock and writes the event and the new
-    head (``event_count``, ``chain_head``) in the same transaction.
+    head (``event_count``, ``chain_head``) in the same transaction. ``sealed``:
+    the seals of the rows the event wrote (``disputes.records``), kept in its
+    details under ``sealed``, so that the event's hash covers them.
     """
     details = jsonable(details or {})
+    if sealed:
+        details["sealed"] = sealed
     seq = dispute.event_count + 1
     event = DisputeEvent(
         dispute_id=dispute.pk,
@@ -180,8 +186,9 @@ def verify_chain(dispute: Dispute, events: list[DisputeEvent]) -> ChainBreak | N
     return None
 
 
-def verify_all(chunk: int = 500) -> Iterator[ChainBreak]:
-    """Every broken chain in the database, one dispute at a time in batches."""
+def verify_all(chunk: int = 500, *, records: bool = True) -> Iterator[ChainBreak | RecordBreak]:
+    """Every broken chain in the database, one dispute at a time in batches, and
+    (``records``) every covered row that differs from its seals (``disputes.records``)."""
     last_id = 0
     while True:
         disputes = list(Dispute.objects.filter(pk__gt=last_id).order_by("pk")[:chunk])
@@ -192,8 +199,14 @@ def verify_all(chunk: int = 500) -> Iterator[ChainBreak]:
             "dispute_id", "seq"
         ):
             by_dispute[event.dispute_id].append(event)
+        intact = []
         for dispute in disputes:
             problem = verify_chain(dispute, by_dispute[dispute.pk])
             if problem is not None:
                 yield problem
+            else:
+                intact.append(dispute)
+        if records:
+            # A broken chain's seals prove nothing: its rows are checked once it verifies.
+            yield from verify_records(intact, by_dispute)
         last_id = disputes[-1].pk

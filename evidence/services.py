@@ -19,6 +19,7 @@ from accounts.models import User
 from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import InvalidInput, NotAllowedNow, NotYourCase, NotYours
 from disputes.models import Dispute
+from disputes.records import seal, seal_values
 from disputes.services.engine import append_event
 from disputes.workflow import Role, check_may_work, role_in
 from evidence.detection import (
@@ -311,6 +312,7 @@ def _record(
             "size": size,
             "visibility": visibility,
         },
+        sealed=lambda _locked: [seal(created[0])],
         notify_body=description,
     )
     return created[0]
@@ -324,10 +326,10 @@ def evidence_hide(*, evidence: Evidence, actor: User, reason: str) -> Evidence:
     if not reason:
         raise InvalidInput(_("Say why the item is hidden."), field="reason")
 
+    hidden_at = timezone.now()
+
     def hide(locked: Dispute) -> None:
-        Evidence.objects.filter(pk=evidence.pk).update(
-            hidden_at=timezone.now(), hidden_reason=reason
-        )
+        Evidence.objects.filter(pk=evidence.pk).update(hidden_at=hidden_at, hidden_reason=reason)
 
     append_event(
         evidence.dispute_id,
@@ -335,6 +337,9 @@ def evidence_hide(*, evidence: Evidence, actor: User, reason: str) -> Evidence:
         actor=None,
         before=hide,
         details={"evidence": evidence.pk, "reason": reason, "by": actor.pk},
+        sealed=[
+            seal_values("evidence", evidence.pk, {"hidden_at": hidden_at, "hidden_reason": reason})
+        ],
     )
     evidence.refresh_from_db()
     return evidence

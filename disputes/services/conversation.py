@@ -6,6 +6,7 @@ from accounts.models import User
 from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import InvalidInput, NotAllowedNow, NotYours
 from disputes.models import Dispute, MediatorNote, Message
+from disputes.records import seal
 from disputes.services.engine import append_event
 from disputes.workflow import Role, check_may_work, role_in
 
@@ -51,6 +52,7 @@ def message_post(
         visibility=visibility,
         before=write,
         details=lambda _locked: {"message": created[0].pk},
+        sealed=lambda _locked: [seal(created[0])],
         notify_body=text[:300],
     )
     return created[0]
@@ -77,6 +79,7 @@ def note_add(*, dispute: Dispute, actor: User, body: str) -> MediatorNote:
         visibility=Visibility.MEDIATOR,
         before=write,
         details=lambda _locked: {"note": created[0].pk},
+        sealed=lambda _locked: [seal(created[0])],
         recipients=(),
     )
     return created[0]

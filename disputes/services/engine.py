@@ -24,6 +24,7 @@ from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
+from disputes.records import dispute_seal, seal
 from disputes.workflow import (
     SETTLE,
     TRANSITIONS,
@@ -57,6 +58,9 @@ class Change:
     recipients: Iterable[int] | None = None
     # A wait shorter or longer than the rule's default (a mediator's own deadline).
     duration: timedelta | None = None
+    # The seals of the rows the transition wrote besides the dispute (an offer, a
+    # decision, a refund): ``disputes.records``. The dispute's own come from ``fields``.
+    sealed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def deadline_fields(
@@ -185,6 +189,7 @@ def plan_transition(
         values.setdefault("is_overdue", False)
     if rule != KEEP:
         values.update(deadline_fields(rule, now, change.duration))
+    own = dispute_seal(locked.pk, values)
     event = next_event(
         locked,
         kind=name,
@@ -195,6 +200,7 @@ def plan_transition(
         to_state=target,
         details=change.details,
         visibility=change.visibility,
+        sealed=[*change.sealed, *([own] if own else [])],
     )
     values.update(event_count=event.seq, chain_head=event.hash)
     assigned = _assignment(name, locked, from_state, target, event, now, choose)
@@ -334,11 +340,14 @@ def append_event(
     notify_body: str = "",
     extra_fields: dict[str, Any] | None = None,
     before: Callable[[Dispute], None] | None = None,
+    sealed: list[dict[str, Any]] | Callable[[Dispute], list[dict[str, Any]]] | None = None,
 ) -> tuple[Dispute, DisputeEvent]:
     """An event that is not a transition (message, note, reminder, refund paid, …).
 
     Takes the dispute's row lock too: the chain has one writer at a time.
-    ``before`` runs under the lock (to check the state, or write a row).
+    ``before`` runs under the lock (to check the state, or write a row);
+    ``sealed`` (or a function of the locked dispute, called after ``before``)
+    seals the rows it wrote; the dispute's own sealed ``extra_fields`` are added.
     """
     with transaction.atomic():
         locked = lock(dispute_id)
@@ -346,6 +355,9 @@ def append_event(
             before(locked)
         if callable(details):
             details = details(locked)
+        if callable(sealed):
+            sealed = sealed(locked)
+        own = dispute_seal(locked.pk, extra_fields or {})
         role = role_in(locked, actor)
         event = next_event(
             locked,
@@ -357,6 +369,7 @@ def append_event(
             to_state=locked.state,
             details=details,
             visibility=visibility,
+            sealed=[*(sealed or ()), *([own] if own else [])],
         )
         values = {"event_count": event.seq, "chain_head": event.hash, **(extra_fields or {})}
         Dispute.objects.filter(pk=locked.pk).update(**values)
@@ -380,7 +393,8 @@ def _role_or_refuse(role: Role | None) -> Role:
 def record_creation(
     dispute: Dispute, *, actor: User, created_at: datetime, details: dict[str, Any]
 ) -> DisputeEvent:
-    """The first event of a new dispute (``created``), which starts its chain."""
+    """The first event of a new dispute (``created``), which starts its chain: it
+    seals the dispute and its order's parties and money as they are now."""
     event = next_event(
         dispute,
         kind="created",
@@ -390,6 +404,7 @@ def record_creation(
         to_state=dispute.state,
         details=details,
         visibility=Visibility.ALL,
+        sealed=[seal(dispute), seal(dispute.order)],
     )
     event.save(force_insert=True)
     Dispute.objects.filter(pk=dispute.pk).update(event_count=event.seq, chain_head=event.hash)

@@ -18,6 +18,7 @@ from disputes.choices import COMMITTED_REFUND_STATES, RefundStatus, Settlement
 from disputes.errors import BadAmount, Conflict, InvalidInput, NotALead, RefundNotFailed
 from disputes.models import Dispute, Refund
 from disputes.payments import GatewayError, PaymentGateway
+from disputes.records import seal, seal_values
 from orders.models import Order
 
 if TYPE_CHECKING:
@@ -137,6 +138,13 @@ def _succeeded(refund: Refund, reference: str) -> None:
                 "currency": refund.currency,
                 "provider_reference": reference,
             },
+            sealed=[
+                seal_values(
+                    "refund",
+                    refund.pk,
+                    {"status": RefundStatus.SUCCEEDED, "provider_reference": reference},
+                )
+            ],
         )
         unfinished = Refund.objects.filter(
             dispute_id=refund.dispute_id,
@@ -169,6 +177,7 @@ def give_up(refund_id: int, error: str) -> None:
                 "error": error[:200],
                 "attention_due_at": due.isoformat(),
             },
+            sealed=[seal_values("refund", refund.pk, {"status": RefundStatus.FAILED})],
             notify_body=(
                 f"The refund of {refund.amount} {refund.currency} could not be paid through "
                 "the payment provider. The platform's payments team now has it: they will "
@@ -235,6 +244,7 @@ def refund_retry(*, refund: Refund, actor: User) -> Refund:
                 "amount": locked.amount,
                 "previous_error": locked.last_error[:200],
             },
+            sealed=[seal_values("refund", locked.pk, {"status": RefundStatus.PENDING})],
             notify_body=(
                 f"The platform's payments team is trying the refund of {locked.amount} "
                 f"{locked.currency} again through the payment provider. It cannot be paid twice."
@@ -306,6 +316,7 @@ def refund_record_outside(
                 "currency": failed.currency,
                 "reference": reference,
             },
+            sealed=lambda d: [seal(created[0])],
             notify_body=(
                 f"The refund was paid outside the platform: {paid} {failed.currency}, "
                 f"reference {reference}."

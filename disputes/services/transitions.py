@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from disputes.choices import (
 from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, WindowClosed
 from disputes.models import Appeal, Decision, Dispute, Offer, Refund, ReturnShipment
 from disputes.notifications import concerned
+from disputes.records import seal, seal_values
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import Role
@@ -104,15 +106,42 @@ def _party(role: Role) -> str:
     return Party.BUYER if role == Role.BUYER else Party.SELLER
 
 
-def _expire_open_offers(dispute: Dispute, status: str = OfferStatus.EXPIRED) -> None:
-    _expire_open_offers_of([dispute], status)
+def _expire_open_offers(
+    dispute: Dispute, status: str = OfferStatus.EXPIRED
+) -> list[dict[str, Any]]:
+    return _expire_open_offers_of([dispute], status)[dispute.pk]
 
 
-def _expire_open_offers_of(disputes: Sequence[Dispute], status: str = OfferStatus.EXPIRED) -> None:
-    """One query, whatever the number of disputes (the sweep expires a batch's at once)."""
-    Offer.objects.filter(dispute_id__in=[d.pk for d in disputes], status=OfferStatus.OPEN).update(
-        status=status, responded_at=timezone.now()
-    )
+def _expire_open_offers_of(
+    disputes: Sequence[Dispute], status: str = OfferStatus.EXPIRED
+) -> dict[int, list[dict[str, Any]]]:
+    """Close the disputes' open offers: the seals of what changed, per dispute.
+
+    One query, whatever the number of disputes (the sweep expires a batch's at
+    once): an UPDATE … RETURNING names the offers it closed, for their seals.
+    """
+    sealed: dict[int, list[dict[str, Any]]] = {d.pk: [] for d in disputes}
+    if not disputes:
+        return sealed
+    now = timezone.now()
+    table = connection.ops.quote_name(Offer._meta.db_table)
+    marks = ", ".join(["%s"] * len(disputes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, responded_at = %s "  # noqa: S608 (names are ours)
+            f"WHERE status = %s AND dispute_id IN ({marks}) RETURNING id, dispute_id",
+            [
+                status,
+                connection.ops.adapt_datetimefield_value(now),
+                OfferStatus.OPEN,
+                *[d.pk for d in disputes],
+            ],
+        )
+        for offer_id, dispute_id in cursor.fetchall():
+            sealed[dispute_id].append(
+                seal_values("offer", offer_id, {"status": status, "responded_at": now})
+            )
+    return sealed
 
 
 def _settle(
@@ -130,13 +159,21 @@ def _settle(
         fields.update(resolution_kind=kind, resolved_at=timezone.now())
     key = f"{dispute.reference}-{dispute.event_count + 1}"
     if outcome in REFUND_OUTCOMES:
-        issue_refund(dispute, amount, key=key, order_locked=True)
+        refund = issue_refund(dispute, amount, key=key, order_locked=True)
         if final:
             return Change(
-                target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields
+                target=DisputeState.CLOSED,
+                rule=None,
+                settlement=Settlement.NONE,
+                fields=fields,
+                sealed=[seal(refund)],
             )
         return Change(
-            target=DisputeState.RESOLVED, rule=None, settlement=Settlement.REFUNDING, fields=fields
+            target=DisputeState.RESOLVED,
+            rule=None,
+            settlement=Settlement.REFUNDING,
+            fields=fields,
+            sealed=[seal(refund)],
         )
     if outcome == Outcome.RETURN_AND_REFUND:
         # A fresh return: a case can come back here after a problem with an
@@ -187,6 +224,7 @@ def _cite(
     decision stays tied to the very files it cited. No query without citations.
     """
     wanted = _evidence_ids(evidence_ids)
+    decision._cited_ids = []  # type: ignore[attr-defined]
     if not wanted:
         return []
     from evidence.models import Evidence
@@ -202,7 +240,15 @@ def _cite(
     Decision.evidence.through.objects.bulk_create(
         Decision.evidence.through(decision_id=decision.pk, evidence_id=pk) for pk, _sha in items
     )
+    decision._cited_ids = [pk for pk, _sha in items]  # type: ignore[attr-defined]
     return [{"id": pk, "sha256": sha} for pk, sha in items]
+
+
+def _answer_offer(offer: Offer, status: str) -> dict[str, Any]:
+    """Accept or decline the open offer: the seal of its new status."""
+    now = timezone.now()
+    Offer.objects.filter(pk=offer.pk).update(status=status, responded_at=now)
+    return seal_values("offer", offer.pk, {"status": status, "responded_at": now})
 
 
 def _must_be_open_offer(dispute: Dispute, offer_id: Any) -> Offer:
@@ -304,7 +350,7 @@ def _new_offer(
     *,
     is_refund_request: bool,
 ) -> Change:
-    _expire_open_offers(d, OfferStatus.SUPERSEDED)
+    superseded = _expire_open_offers(d, OfferStatus.SUPERSEDED)
     offer = Offer.objects.create(
         dispute=d,
         made_by=actor,
@@ -317,6 +363,7 @@ def _new_offer(
     return Change(
         fields={"open_offer_party": offer.party},
         details={"offer": offer.pk, "outcome": outcome, "amount": amount, "note": offer.note},
+        sealed=[*superseded, seal(offer)],
     )
 
 
@@ -325,12 +372,11 @@ def dispute_decline_offer(*, dispute: Dispute, actor: User, offer: Any, note: st
 
     def build(d: Dispute, role: Role) -> Change:
         open_offer = _must_be_open_offer(d, offer)
-        Offer.objects.filter(pk=open_offer.pk).update(
-            status=OfferStatus.DECLINED, responded_at=timezone.now()
-        )
+        closed = _answer_offer(open_offer, OfferStatus.DECLINED)
         return Change(
             fields={"open_offer_party": ""},
             details={"offer": open_offer.pk, "note": (note or "").strip()},
+            sealed=[closed],
         )
 
     return run_transition(dispute, actor, "decline_offer", build)
@@ -341,13 +387,12 @@ def dispute_accept_offer(*, dispute: Dispute, actor: User, offer: Any) -> Disput
 
     def build(d: Dispute, role: Role) -> Change:
         open_offer = _must_be_open_offer(d, offer)
-        Offer.objects.filter(pk=open_offer.pk).update(
-            status=OfferStatus.ACCEPTED, responded_at=timezone.now()
-        )
+        closed = _answer_offer(open_offer, OfferStatus.ACCEPTED)
         change = _settle(
             d, open_offer.outcome, open_offer.amount, final=False, kind=ResolutionKind.AMICABLE
         )
         change.fields["open_offer_party"] = ""
+        change.sealed.insert(0, closed)
         change.details = {
             "offer": open_offer.pk,
             "outcome": open_offer.outcome,
@@ -363,8 +408,10 @@ def dispute_escalate(*, dispute: Dispute, actor: User, justification: str) -> Di
     reason = _text(justification, "justification", "The justification", min_length=10)
 
     def build(d: Dispute, role: Role) -> Change:
-        _expire_open_offers(d)
-        return Change(fields={"open_offer_party": ""}, details={"justification": reason})
+        expired = _expire_open_offers(d)
+        return Change(
+            fields={"open_offer_party": ""}, details={"justification": reason}, sealed=expired
+        )
 
     return run_transition(dispute, actor, "escalate", build)
 
@@ -402,10 +449,14 @@ def dispute_negotiation_timeout(*, dispute: Dispute) -> Dispute:
 
 
 def _negotiation_timeout_changes(disputes: Sequence[Dispute]) -> list[Change]:
-    _expire_open_offers_of(disputes)
+    expired = _expire_open_offers_of(disputes)
     return [
-        Change(fields={"open_offer_party": ""}, details={"deadline_passed": "negotiation"})
-        for _d in disputes
+        Change(
+            fields={"open_offer_party": ""},
+            details={"deadline_passed": "negotiation"},
+            sealed=expired[d.pk],
+        )
+        for d in disputes
     ]
 
 
@@ -535,6 +586,7 @@ def dispute_decide(
         )
         cited = _cite(d, decision, evidence_ids)
         return Change(
+            sealed=[seal(decision)],
             settlement=Settlement.APPEAL_WINDOW,
             fields={
                 "outcome": outcome,
@@ -573,6 +625,7 @@ def dispute_appeal(*, dispute: Dispute, actor: User, explanation: str) -> Disput
             settlement=Settlement.NONE,
             fields={flag: True},
             details={"appeal": appeal.pk, "party": party, "explanation": text},
+            sealed=[seal(appeal)],
         )
 
     return run_transition(dispute, actor, "appeal", build)
@@ -628,6 +681,7 @@ def dispute_decide_appeal(
         )
         cited = _cite(d, decision, evidence_ids)
         change = _settle(d, final_outcome, money, final=True, kind=ResolutionKind.APPEAL)
+        change.sealed.insert(0, seal(decision))
         change.details = {
             "decision": decision.pk,
             "result": result,
@@ -673,7 +727,7 @@ def dispute_confirm_return(*, dispute: Dispute, actor: User | None = None) -> Di
         ReturnShipment.objects.filter(dispute=d).update(
             received_at=timezone.now(), auto_confirmed=automatic
         )
-        issue_refund(
+        refund = issue_refund(
             d,
             d.refund_amount or Decimal(0),
             key=f"{d.reference}-{d.event_count + 1}",
@@ -683,6 +737,7 @@ def dispute_confirm_return(*, dispute: Dispute, actor: User | None = None) -> Di
             rule=None,
             settlement=Settlement.REFUNDING,
             details={"automatic": automatic, "refund_amount": d.refund_amount},
+            sealed=[seal(refund)],
         )
 
     return run_transition(dispute, actor, "confirm_return", build)
@@ -764,8 +819,9 @@ def dispute_cancel(*, dispute: Dispute, actor: User, reason: str = "") -> Disput
     dispute cannot be reopened and the order cannot be disputed again."""
 
     def build(d: Dispute, role: Role) -> Change:
-        _expire_open_offers(d)
+        expired = _expire_open_offers(d)
         return Change(
+            sealed=expired,
             settlement=Settlement.NONE,
             fields={"open_offer_party": "", "info_requested_from": ""},
             details={"reason": (reason or "").strip()},

@@ -31,7 +31,7 @@ def test_every_state_is_seeded_with_its_history(seeded):
     for dispute in Dispute.objects.all()[:50]:
         assert dispute.event_count == len(HISTORY[dispute.state])
         assert DisputeEvent.objects.filter(dispute=dispute).count() == dispute.event_count
-    assert list(verify_all()) == []
+    assert list(verify_all(records=False)) == []
 
 
 def test_active_cases_wait_on_a_deadline_that_nothing_has_reached_yet(seeded):
