@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from disputes import services
 from disputes.errors import DisputeError
@@ -21,6 +23,7 @@ from disputes.models import (
     Offer,
     Refund,
 )
+from disputes.services.redaction import redact
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -213,26 +216,67 @@ class RefundAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = ("dispute", "author", "visibility", "created_at")
+class RedactForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (the court order, the erasure request)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+    )
+
+
+@admin.action(description="Redact the selected texts (asks for a reason)")
+def redact_texts(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]
+) -> HttpResponse | None:
+    """The only way a message or a note changes: ``disputes.services.redaction``."""
+    form = RedactForm(request.POST if "reason" in request.POST else None)
+    if form.is_valid():
+        done = 0
+        for item in queryset:
+            try:
+                redact(record=item, actor=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+                done += 1
+            except DisputeError as exc:
+                messages.error(request, f"{item.dispute}: {exc.message}")
+        if done:
+            messages.success(request, f"{done} text(s) redacted.")
+        return None
+    return render(
+        request,
+        "admin/disputes/redact.html",
+        {
+            "form": form,
+            "items": queryset.select_related("dispute", "author"),
+            "action": "redact_texts",
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+class RedactableAdmin(admin.ModelAdmin):
+    """Messages and notes: read-only, never deleted, only redacted (SPEC 13.4)."""
+
     search_fields = ("dispute__reference", "body")
     list_select_related = ("dispute", "author")
-    readonly_fields = ("dispute", "author", "body", "visibility", "created_at")
+    actions = (redact_texts,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(RedactableAdmin):
+    list_display = ("dispute", "author", "visibility", "created_at", "redacted_at")
+    readonly_fields = ("dispute", "author", "body", "visibility", "created_at", "redacted_at")
 
 
 @admin.register(MediatorNote)
-class MediatorNoteAdmin(admin.ModelAdmin):
-    list_display = ("dispute", "author", "created_at")
-    search_fields = ("dispute__reference", "body")
-    list_select_related = ("dispute", "author")
-    readonly_fields = ("dispute", "author", "body", "created_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+class MediatorNoteAdmin(RedactableAdmin):
+    list_display = ("dispute", "author", "created_at", "redacted_at")
+    readonly_fields = ("dispute", "author", "body", "created_at", "redacted_at")
 
 
 @admin.register(Notification)

@@ -391,6 +391,9 @@ class ReturnShipment(models.Model):
 
 
 class Message(models.Model):
+    """Never edited or deleted (a database trigger refuses it, docs/audit.md); only
+    redacted, with a reason, by ``disputes.services.redaction``."""
+
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
@@ -401,6 +404,9 @@ class Message(models.Model):
         default=Visibility.ALL,
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the body was removed (a court order, personal data): the chain
+    # keeps its hash and the ``redacted`` event says who and why.
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -411,12 +417,13 @@ class Message(models.Model):
 
 
 class MediatorNote(models.Model):
-    """Private notes of the platform; parties never see them."""
+    """Private notes of the platform; parties never see them. Redacted like messages."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="mediator_notes")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -84,9 +84,13 @@ COVERED: dict[str, Covered] = {
         Covered(
             "message",
             "disputes.Message",
-            ("dispute_id", "author_id", "body", "visibility", "created_at"),
+            ("dispute_id", "author_id", "body", "visibility", "created_at", "redacted_at"),
         ),
-        Covered("note", "disputes.MediatorNote", ("dispute_id", "author_id", "body", "created_at")),
+        Covered(
+            "note",
+            "disputes.MediatorNote",
+            ("dispute_id", "author_id", "body", "created_at", "redacted_at"),
+        ),
         Covered(
             "offer",
             "disputes.Offer",

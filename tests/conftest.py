@@ -181,3 +181,16 @@ def wait_for(condition, timeout=20.0):
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.fixture
+def triggers_off(db):
+    """What a database superuser can do: switch off every trigger for the test's
+    transaction (``session_replication_role = replica``), the guards of the record
+    (docs/audit.md, "The database refuses") and the foreign keys' alike. The tamper
+    tests work this way: the audit checks must catch what the triggers did not stop."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    yield

@@ -185,7 +185,8 @@ class MessageSerializer(PrebuiltFields):
 
     class Meta:
         model = Message
-        fields = ["id", "author", "author_party", "body", "visibility", "created_at"]
+        # A redacted message has an empty body and ``redacted_at`` set.
+        fields = ["id", "author", "author_party", "body", "visibility", "created_at", "redacted_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=["buyer", "seller", "mediator"]))

@@ -107,6 +107,9 @@ def _snapshot():
     return rows, events, notifications, offers, returns
 
 
+REFUND_IDS = "disputes_refund_id_seq"
+
+
 def test_a_batch_writes_what_the_services_write_one_dispute_at_a_time(
     buyer, seller, mediator, senior, monkeypatch
 ):
@@ -122,6 +125,9 @@ def test_a_batch_writes_what_the_services_write_one_dispute_at_a_time(
         return single(pk, now)
 
     monkeypatch.setattr(deadlines, "_apply_timeout", spy)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [REFUND_IDS])
+        (before,) = cursor.fetchone()
     with time_machine.travel(moment, tick=False):
         with transaction.atomic():
             result = services.sweep()
@@ -131,10 +137,7 @@ def test_a_batch_writes_what_the_services_write_one_dispute_at_a_time(
         # A rollback does not give back the refund ids it used, and the refund
         # seals in the events name them: the second run takes the same ids.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('disputes_refund', 'id'), "
-                "COALESCE((SELECT MAX(id) FROM disputes_refund), 0) + 1, false)"
-            )
+            cursor.execute("SELECT setval(%s, %s, true)", [REFUND_IDS, before])
         # The same timeouts again, from the same rows, through their services
         # one at a time, in the sweep's order (by deadline).
         for d in Dispute.objects.filter(deadline_at__lte=moment).order_by("deadline_at"):

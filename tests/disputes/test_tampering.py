@@ -23,7 +23,7 @@ from disputes.models import Dispute, DisputeEvent
 from tests.disputes.conftest import open_dispute
 from tests.factories import full_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("triggers_off")]
 
 
 @pytest.fixture

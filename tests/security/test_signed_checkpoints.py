@@ -40,7 +40,7 @@ from tests.conftest import client_for, open_dispute
 from tests.factories import full_order
 from tests.mediation.casefile_cases import work_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("triggers_off")]
 VERIFIER = Path(__file__).resolve().parents[2] / "scripts" / "verify_casefile.py"
 
 
