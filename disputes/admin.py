@@ -23,7 +23,7 @@ from disputes.models import (
     Offer,
     Refund,
 )
-from disputes.services.redaction import redact
+from disputes.services.redaction import MIN_REASON, redact
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -220,6 +220,7 @@ class RedactForm(forms.Form):
     reason = forms.CharField(
         label="Why (the court order, the erasure request)",
         widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MIN_REASON,
         max_length=500,
     )
 

@@ -132,8 +132,12 @@ class ChainBreak:
     seq: int | None
     event_id: int | None
     problem: str
+    # The whole dispute, not one place in its chain (its row deleted).
+    whole: bool = False
 
     def __str__(self) -> str:
+        if self.whole:
+            return f"{self.dispute_reference}: {self.problem}"
         where = f"event #{self.seq} (id {self.event_id})" if self.seq is not None else "chain head"
         return f"{self.dispute_reference}: {where}: {self.problem}"
 
@@ -193,6 +197,7 @@ def verify_all(chunk: int = 500, *, records: bool = True) -> Iterator[ChainBreak
     while True:
         disputes = list(Dispute.objects.filter(pk__gt=last_id).order_by("pk")[:chunk])
         if not disputes:
+            yield from _orphaned_events()
             return
         by_dispute: dict[int, list[DisputeEvent]] = {d.pk: [] for d in disputes}
         for event in DisputeEvent.objects.filter(dispute_id__in=by_dispute).order_by(
@@ -210,3 +215,22 @@ def verify_all(chunk: int = 500, *, records: bool = True) -> Iterator[ChainBreak
             # A broken chain's seals prove nothing: its rows are checked once it verifies.
             yield from verify_records(intact, by_dispute)
         last_id = disputes[-1].pk
+
+
+def _orphaned_events() -> Iterator[ChainBreak]:
+    """Events whose dispute row is gone (deleted with the foreign keys off): the loop
+    above walks the disputes, so it would never meet them."""
+    orphaned = (
+        DisputeEvent.objects.exclude(dispute_id__in=Dispute.objects.values("pk"))
+        .values_list("dispute_id", flat=True)
+        .distinct()
+        .order_by("dispute_id")
+    )
+    for dispute_id in orphaned:
+        yield ChainBreak(
+            f"dispute id {dispute_id}",
+            None,
+            None,
+            "its events remain, the dispute row is gone (deleted)",
+            whole=True,
+        )

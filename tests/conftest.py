@@ -193,4 +193,3 @@ def triggers_off(db):
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-    yield

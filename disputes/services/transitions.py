@@ -126,10 +126,11 @@ def _expire_open_offers_of(
     now = timezone.now()
     table = connection.ops.quote_name(Offer._meta.db_table)
     marks = ", ".join(["%s"] * len(disputes))
+    # A quoted model identifier and placeholders only.
+    sql = f"UPDATE {table} SET status = %s, responded_at = %s WHERE status = %s AND dispute_id IN ({marks}) RETURNING id, dispute_id"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, responded_at = %s "  # noqa: S608 (names are ours)
-            f"WHERE status = %s AND dispute_id IN ({marks}) RETURNING id, dispute_id",
+            sql,
             [
                 status,
                 connection.ops.adapt_datetimefield_value(now),
