@@ -14,13 +14,7 @@ from disputes.checkpoints import sign_pending
 from disputes.models import Dispute, DisputeEvent
 from tests.conftest import client_for
 from tests.factories import MediatorFactory, make_lead
-from tests.security.test_signed_checkpoints import (  # noqa: F401 (fixtures)
-    casefile_at,
-    published_key,
-    rewrite_chain,
-    run_verifier,
-    signing_key,
-)
+from tests.security.test_signed_checkpoints import casefile_at, rewrite_chain, run_verifier
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
-    NoEncryption,
-    PrivateFormat,
     PublicFormat,
 )
 from django.core import checks, mail
@@ -39,32 +37,10 @@ from disputes.tasks import send_notification_emails, sign_checkpoints
 from tests.conftest import client_for, open_dispute
 from tests.factories import full_order
 from tests.mediation.casefile_cases import work_case
+from tests.security.conftest import new_seed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("triggers_off")]
 VERIFIER = Path(__file__).resolve().parents[2] / "scripts" / "verify_casefile.py"
-
-
-def new_seed() -> str:
-    return base64.b64encode(
-        Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    ).decode()
-
-
-@pytest.fixture
-def signing_key(settings):
-    """The platform's key for this test (tests make their own, never the demo's)."""
-    settings.AUDIT_SIGNING_KEY = new_seed()
-    settings.AUDIT_SIGNING_KEY_FILE = ""
-    return audit_key.current()
-
-
-@pytest.fixture
-def published_key(signing_key, tmp_path) -> Path:
-    """The public key as a party saves it from the platform's URL."""
-    response = Client().get("/.well-known/disputes-audit-key")
-    path = tmp_path / "disputes-audit-key.json"
-    path.write_bytes(response.content)
-    return path
 
 
 def sql(statement: str, params: tuple = ()) -> int:
