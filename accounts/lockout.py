@@ -39,10 +39,9 @@ LOCKED_MESSAGE = "Too many failed login attempts for this account. Try again in 
 
 
 class AccountLocked(DisputeError):
-    """Too many wrong passwords for this account lately (429 in the API)."""
+    """Too many wrong passwords for this account lately."""
 
     code = "account_locked"
-    http_status = 429
 
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, math.ceil(retry_after / 60))

@@ -1,7 +1,8 @@
 """Typed domain errors with stable codes (ARCHITECTURE rule 11).
 
-The API maps them to status codes (``http_status``); pages show ``message``
-next to ``field`` when there is one.
+They know no HTTP: the edge maps them to status codes
+(``disputes_site.error_status``); pages show ``message`` next to ``field`` when
+there is one.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 class DisputeError(Exception):
     code = "dispute_error"
-    http_status = 400
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -18,10 +18,9 @@ class DisputeError(Exception):
 
 
 class TransitionRefused(DisputeError):
-    """The transition cannot happen now (409 in the API)."""
+    """The transition cannot happen now."""
 
     code = "transition_refused"
-    http_status = 409
 
 
 class NotAllowedNow(TransitionRefused):
@@ -37,19 +36,17 @@ class Conflict(TransitionRefused):
 
 
 class NotYours(DisputeError):
-    """The actor has no part in this case (the API answers 404, so references cannot be probed)."""
+    """The actor has no part in this case (the edge answers as if it did not exist)."""
 
     code = "not_yours"
-    http_status = 404
 
 
 class NotYourCase(DisputeError):
     """A mediator acting on or writing to a case that is not assigned to them (SPEC
     13.6): an unassigned case is taken first, another mediator's is reassigned by a
-    lead. They may read it, so the API answers 403, not 404."""
+    lead. They may read it, so this is not ``NotYours``."""
 
     code = "not_your_case"
-    http_status = 403
 
 
 class BadAmount(DisputeError):
@@ -60,7 +57,6 @@ class NotALead(DisputeError):
     """Only mediation leads handle the payments that need attention (SPEC 13.4)."""
 
     code = "not_a_lead"
-    http_status = 403
 
 
 class RefundNotFailed(TransitionRefused):
@@ -73,7 +69,6 @@ class WindowClosed(DisputeError):
     """A time window has passed: opening a dispute, appealing."""
 
     code = "window_closed"
-    http_status = 409
 
 
 class InvalidInput(DisputeError):

@@ -16,20 +16,17 @@ from disputes.errors import DisputeError
 
 
 class EvidenceRefused(DisputeError):
-    """A file we will not keep; ``http_status`` is what the API answers."""
+    """A file we will not keep (its status at the edge: ``disputes_site.error_status``)."""
 
     code = "evidence_refused"
-    http_status = 400
 
 
 class FileTooLarge(EvidenceRefused):
     code = "file_too_large"
-    http_status = 413
 
 
 class FileTypeRefused(EvidenceRefused):
     code = "file_type_refused"
-    http_status = 415
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from disputes.errors import DisputeError
 from disputes.selectors import dispute_for_user
+from disputes_site.error_status import status_for
 from evidence.models import Kind
 from evidence.selectors import evidence_for, evidence_item
 from evidence.services import evidence_add
@@ -112,8 +113,9 @@ def upload_view(request: HttpRequest, reference: str) -> HttpResponse:
             visibility=request.POST.get("visibility", "parties"),
         )
     except DisputeError as exc:
-        status = 404 if exc.http_status == 404 else exc.http_status
-        return render(request, "evidence/_upload_error.html", {"error": exc.message}, status=status)
+        return render(
+            request, "evidence/_upload_error.html", {"error": exc.message}, status=status_for(exc)
+        )
     return render(request, "evidence/_item.html", {"item": item, "dispute": dispute}, status=201)
 
 

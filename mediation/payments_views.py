@@ -23,6 +23,7 @@ from disputes.errors import DisputeError
 from disputes.forms import money
 from disputes.models import Refund
 from disputes.services.refunds import needing_attention, refund_record_outside, refund_retry
+from disputes_site.error_status import status_for
 
 # The list shows this many, the most urgent; the menu's count says how many in all.
 LIST_LIMIT = 100
@@ -102,7 +103,7 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         refund_retry(refund=refund, actor=user)
     except DisputeError as exc:
-        return _render(request, refusal=exc.message, status=exc.http_status)
+        return _render(request, refusal=exc.message, status=status_for(exc))
     messages.success(
         request,
         _("The refund of %(amount)s %(currency)s is being tried again (same payment key).")
@@ -128,7 +129,7 @@ def outside_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DisputeError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return _render(request, bound=form, bound_pk=pk, status=exc.http_status)
+        return _render(request, bound=form, bound_pk=pk, status=status_for(exc))
     messages.success(
         request,
         _("Recorded: %(amount)s %(currency)s paid outside the platform, reference %(reference)s.")

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from disputes.errors import DisputeError
+from disputes_site.error_status import status_for
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ CODES_BY_STATUS = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DisputeError):
-        status_code = exc.http_status
+        status_code = status_for(exc)
         errors = {exc.field: [exc.message]} if exc.field and status_code == 400 else None
         detail = "Not found." if status_code == 404 else exc.message
         code = "not_found" if status_code == 404 else exc.code

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from disputes.models import DisputeEvent
+from disputes_site.error_status import status_for
 from evidence.detection import EvidenceRefused
 from evidence.models import Evidence
 from evidence.services import evidence_add
@@ -28,7 +29,7 @@ def test_hostile_file_is_refused_and_leaves_nothing(case_index, case, buyer, loc
     file._name = name
     with pytest.raises(EvidenceRefused) as refused:
         evidence_add(dispute=case, actor=buyer, upload=file)
-    assert refused.value.http_status == status, refused.value.message
+    assert status_for(refused.value) == status, refused.value.message
     assert words in refused.value.message
     assert refused.value.field == "file"
     assert Evidence.objects.count() == 0

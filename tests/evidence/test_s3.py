@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
+from disputes_site.error_status import status_for
 from evidence.detection import EvidenceRefused
 from evidence.models import Evidence
 from evidence.services import evidence_add
@@ -85,7 +86,7 @@ def test_hostile_file_is_refused_with_nothing_in_the_bucket(case_index, s3, case
     file._name = name  # as a non-browser client would send it
     with pytest.raises(EvidenceRefused) as refused:
         evidence_add(dispute=case, actor=buyer, upload=file)
-    assert (refused.value.http_status, words in refused.value.message) == (status, True), label
+    assert (status_for(refused.value), words in refused.value.message) == (status, True), label
     assert _objects(s3) == []
     assert Evidence.objects.count() == 0
     assert temp_files() - temps_before == set()
