@@ -10,8 +10,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
-
 from disputes.choices import Visibility
 from disputes.models import GENESIS_HASH, Dispute, DisputeEvent
 from disputes.records import RecordBreak, verify_records
@@ -116,14 +114,6 @@ def next_event(
     )
     event.hash = hash_of(event)
     return event
-
-
-def visible_events(dispute: Dispute, party: str | None) -> QuerySet[DisputeEvent]:
-    """The timeline for a party (``buyer``/``seller``) or, with None, for the platform."""
-    events = DisputeEvent.objects.filter(dispute=dispute)
-    if party is None:
-        return events
-    return events.filter(Q(visibility=Visibility.ALL) | Q(visibility=party))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ Read-only shapes; writes go through ``disputes.services``. ``waiting_on`` and
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -237,7 +236,3 @@ class NotificationSerializer(PrebuiltFields):
             "read_at",
         ]
         read_only_fields = fields
-
-
-def dispute_payload(dispute: Dispute, context: dict[str, Any]) -> dict[str, Any]:
-    return DisputeSerializer(dispute, context=context).data
