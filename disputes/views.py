@@ -19,6 +19,7 @@ from disputes.errors import DisputeError, NotYourCase
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
 from disputes.page_actions import take_action
+from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
     cited_for_viewer,
@@ -31,13 +32,8 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import message_post
-from disputes.workflow import (
-    allowed_actions,
-    deadline_sentence,
-    may_work,
-    waiting_on,
-    your_move_q,
-)
+from disputes.waiting import waiting_on, your_move_q
+from disputes.workflow import deadline_sentence
 from disputes_site.search import NUL_MESSAGE, has_nul
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence

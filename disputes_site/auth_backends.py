@@ -6,7 +6,7 @@ asks whether they are senior (the queue shows appeals only to seniors; the
 workflow asks before offering an appeal's decision). Asked on their own those
 are a query each per request; asked in the statement that loads the user
 from the session they cost a few index lookups in a statement that runs
-anyway. ``disputes.workflow.is_senior`` reads ``_is_senior`` and the bell
+anyway. ``disputes.permissions.is_senior`` reads ``_is_senior`` and the bell
 (``disputes.context_processors.notifications``) ``_unread_notifications``;
 anyone loaded another way is asked on first use. Both are as of the start of
 the request, as the pages were: a view that changes them redirects. A

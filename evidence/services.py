@@ -19,9 +19,10 @@ from accounts.models import User
 from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import InvalidInput, NotAllowedNow, NotYourCase, NotYours
 from disputes.models import Dispute
+from disputes.permissions import check_may_work, role_in
 from disputes.records import seal, seal_values
 from disputes.services.engine import append_event
-from disputes.workflow import Role, check_may_work, role_in
+from disputes.workflow import Role
 from evidence.detection import (
     EvidenceRefused,
     FileTooLarge,

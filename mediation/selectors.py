@@ -21,8 +21,8 @@ from django.utils import timezone
 from accounts.models import User
 from disputes.choices import DisputeState, DisputeType
 from disputes.models import Appeal, Dispute, MediatorNote
+from disputes.permissions import is_senior
 from disputes.rows import ROW_FIELDS
-from disputes.workflow import is_senior
 from disputes_site.search import NUL_MESSAGE, has_nul
 
 QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)

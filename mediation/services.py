@@ -12,8 +12,8 @@ from accounts.models import Role, User
 from disputes.choices import DisputeState
 from disputes.errors import InvalidInput, NotAllowedNow
 from disputes.models import Dispute
+from disputes.permissions import is_senior
 from disputes.services.engine import assignment_event
-from disputes.workflow import is_senior
 from mediation.assignment import OPEN_STATES
 
 

@@ -26,6 +26,7 @@ from disputes.errors import DisputeError, NotYourCase
 from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
 from disputes.models import Dispute
 from disputes.page_actions import take_action
+from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
     cited_for_viewer,
@@ -35,7 +36,7 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import message_post, note_add
-from disputes.workflow import allowed_actions, deadline_sentence, may_work
+from disputes.workflow import deadline_sentence
 from disputes_site.search import any_nul
 from evidence.selectors import evidence_for
 from mediation import selectors

@@ -25,7 +25,9 @@ from disputes.choices import (
     Settlement,
 )
 from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
-from disputes.workflow import allowed_actions, deadline_sentence, waiting_on
+from disputes.permissions import allowed_actions
+from disputes.waiting import waiting_on
+from disputes.workflow import deadline_sentence
 from integrations.api.prebuilt import PrebuiltFields
 
 

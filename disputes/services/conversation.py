@@ -6,9 +6,10 @@ from accounts.models import User
 from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import InvalidInput, NotAllowedNow, NotYours
 from disputes.models import Dispute, MediatorNote, Message
+from disputes.permissions import check_may_work, role_in
 from disputes.records import seal
 from disputes.services.engine import append_event
-from disputes.workflow import Role, check_may_work, role_in
+from disputes.workflow import Role
 
 MAX_MESSAGE = 5000
 

@@ -24,7 +24,8 @@ from disputes.notifications import concerned
 from disputes.services.engine import append_event, check_transition
 from disputes.services.timeouts import apply_timeouts
 from disputes.services.transitions import TIMEOUT_SERVICES, BatchBuild, batch_build
-from disputes.workflow import RULES, deadline_sentence, next_reminder_at, waiting_party
+from disputes.waiting import waiting_party
+from disputes.workflow import RULES, deadline_sentence, next_reminder_at
 
 log = logging.getLogger(__name__)
 

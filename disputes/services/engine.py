@@ -24,16 +24,9 @@ from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
+from disputes.permissions import check_may_work, failed_guards, role_in
 from disputes.records import dispute_seal, seal
-from disputes.workflow import (
-    SETTLE,
-    TRANSITIONS,
-    Role,
-    check_may_work,
-    deadline_for,
-    failed_guards,
-    role_in,
-)
+from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # The platform's phase: a case arriving in review from anywhere else (the

@@ -12,7 +12,8 @@ from disputes import services
 from disputes.choices import DisputeState, OfferStatus, RefundStatus, Settlement
 from disputes.events import verify_all
 from disputes.models import DisputeEvent, Offer, Refund
-from disputes.workflow import allowed_actions, waiting_on
+from disputes.permissions import allowed_actions
+from disputes.waiting import waiting_on
 from mediation.services import case_take
 from tests.disputes.conftest import open_dispute
 

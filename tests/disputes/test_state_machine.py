@@ -43,8 +43,9 @@ from disputes import services
 from disputes.errors import DisputeError
 from disputes.events import verify_all
 from disputes.models import Appeal, Dispute, DisputeEvent, Offer, Refund, ReturnShipment
+from disputes.permissions import allowed_actions
 from disputes.tasks import execute_refund
-from disputes.workflow import allowed_actions, waiting_on, waiting_party, your_move_q
+from disputes.waiting import waiting_on, waiting_party, your_move_q
 from mediation.models import MediatorProfile
 from orders.models import Order
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior

@@ -18,7 +18,8 @@ from django.db import transaction
 from disputes import services
 from disputes.errors import NotAllowedNow, NotYourCase, NotYours, TransitionRefused
 from disputes.models import Dispute, Offer
-from disputes.workflow import TRANSITIONS, Role, allowed_actions
+from disputes.permissions import allowed_actions
+from disputes.workflow import TRANSITIONS, Role
 from mediation.services import case_take
 from tests.disputes.conftest import open_dispute
 from tests.factories import BuyerFactory

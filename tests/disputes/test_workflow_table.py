@@ -6,7 +6,8 @@ from pathlib import Path
 
 from disputes.choices import DisputeState
 from disputes.services import SERVICES, TIMEOUT_SERVICES
-from disputes.workflow import RULES, TRANSITIONS, mermaid, workflow_markdown
+from disputes.workflow import RULES, TRANSITIONS
+from disputes.workflow_doc import mermaid, workflow_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,7 @@ from disputes.models import Dispute, DisputeEvent, Notification, Offer, Refund
 from disputes.payments import GatewayError, GatewayRefund
 from disputes.services.refunds import refund_record_outside, refund_retry, refundable
 from disputes.tasks import execute_refund
-from disputes.workflow import waiting_on
+from disputes.waiting import waiting_on
 from tests.conftest import client_for
 from tests.factories import DisputeFactory, MediatorFactory, make_lead
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from disputes import services
+from disputes.permissions import is_senior
 from disputes.selectors import unread_count
-from disputes.workflow import is_senior
 from disputes_site.auth_backends import AuthenticationBackend, ModelBackend
 from tests.conftest import client_for
 from tests.factories import BuyerFactory, MediatorFactory, make_senior

@@ -13,8 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from disputes.errors import DisputeError
 from disputes.models import Dispute
+from disputes.permissions import allowed_actions
 from disputes.services import SERVICES
-from disputes.workflow import TRANSITIONS, Role, allowed_actions, waiting_on
+from disputes.waiting import waiting_on
+from disputes.workflow import TRANSITIONS, Role
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from disputes.workflow import workflow_markdown
+from disputes.workflow_doc import workflow_markdown
 
 
 class Command(BaseCommand):

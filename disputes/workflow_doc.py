@@ -1,0 +1,58 @@
+"""docs/workflow.md, drawn from the workflow table (``manage.py workflow_doc``; a test
+keeps the file equal to it)."""
+
+from __future__ import annotations
+
+from disputes.workflow import RULES, TRANSITIONS
+
+
+def mermaid() -> str:
+    """The state diagram, drawn from the table (docs/workflow.md is kept equal to it by a test)."""
+    lines = ["stateDiagram-v2", "    [*] --> draft"]
+    for t in TRANSITIONS.values():
+        who = "/".join(sorted(r.value for r in t.roles))
+        for source in sorted(t.sources):
+            for target in t.targets or (source,):
+                lines.append(f"    {source} --> {target}: {t.name} ({who})")
+    lines += ["    closed --> [*]", "    cancelled --> [*]"]
+    return "\n".join(lines)
+
+
+def workflow_markdown() -> str:
+    """docs/workflow.md: the diagram and both tables, all drawn from the data above."""
+    lines = [
+        "# The dispute workflow",
+        "",
+        "Generated from `disputes/workflow.py` by `manage.py workflow_doc`; a test fails",
+        "when this file and the table disagree. Deadlines use the default settings",
+        "(`DISPUTE_DEADLINE_DAYS`).",
+        "",
+        "```mermaid",
+        mermaid(),
+        "```",
+        "",
+        "## Transitions",
+        "",
+        "| transition | from | to | who | starts |",
+        "|---|---|---|---|---|",
+    ]
+    for t in TRANSITIONS.values():
+        sources = ", ".join(sorted(t.sources))
+        if t.settlements:
+            sources += " (" + ", ".join(sorted(t.settlements)) + ")"
+        targets = ", ".join(t.targets) or "(same state)"
+        who = ", ".join(sorted(r.value for r in t.roles))
+        lines.append(f"| `{t.name}` | {sources} | {targets} | {who} | {t.starts or ''} |")
+    lines += [
+        "",
+        "## Deadlines",
+        "",
+        "| rule | default | waits on | the parties read | when it passes |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in RULES.values():
+        text = rule.who_has.format(days=rule.days, party="party") + "; " + rule.then + "."
+        lines.append(
+            f"| `{rule.key}` | {rule.days} days | {rule.waits_on.value} | {text} | `{rule.on_timeout}` |"
+        )
+    return "\n".join(lines) + "\n"
