@@ -71,6 +71,7 @@ TITLES = {
     "refund_paid_outside": "{ref}: the refund was paid outside the platform",
     "evidence_added": "{ref}: new evidence",
     "assigned": "{ref}: case assigned",
+    "order_corrected": "{ref}: the platform corrected the order's amounts",
 }
 
 

@@ -19,6 +19,7 @@ OTHER_KINDS: dict[str, Any] = {
     "evidence_hidden": _("Evidence hidden by the platform"),
     "message": _("Message"),
     "note": _("Private mediator note"),
+    "order_corrected": _("Order amounts corrected by the platform"),
     "refund_succeeded": _("Refund paid"),
     "refund_failed": _("Refund attempt failed"),
     "refund_retried": _("Refund tried again by the payments team"),
@@ -28,6 +29,7 @@ OTHER_KINDS: dict[str, Any] = {
 
 # The words people wrote, in the order they are worth showing.
 TEXT_KEYS = ("justification", "rationale", "explanation", "question", "answer", "note")
+WRITTEN_REASONS = ("cancel", "order_corrected")
 
 
 def event_label(kind: str) -> Any:
@@ -52,8 +54,18 @@ def event_summary(kind: str, details: dict[str, Any], currency: str) -> str:
     amount = details.get("amount", details.get("refund_amount"))
     if amount not in (None, "", 0, "0", "0.00"):
         parts.append(_money(amount, currency))
-    # Only a cancellation's "reason" is words someone wrote (elsewhere it is a code).
-    for key in (*TEXT_KEYS, "reason") if kind == "cancel" else TEXT_KEYS:
+    if kind == "order_corrected":
+        # "Amount paid 120.00 USD → 100.00 USD" per corrected field.
+        for name, change in (details.get("changes") or {}).items():
+            if isinstance(change, dict):
+                label = _("Amount paid") if name == "amount_paid" else _("Total")
+                parts.append(
+                    f"{label} {_money(change.get('from'), currency)} → "
+                    f"{_money(change.get('to'), currency)}"
+                )
+    # Only a cancellation's or a correction's "reason" is words someone wrote
+    # (elsewhere it is a code).
+    for key in (*TEXT_KEYS, "reason") if kind in WRITTEN_REASONS else TEXT_KEYS:
         text = details.get(key)
         if isinstance(text, str) and text.strip():
             parts.append(f"“{text.strip()}”")

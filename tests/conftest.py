@@ -193,3 +193,4 @@ def triggers_off(db):
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
+    # No teardown: SET LOCAL ends with the test's transaction.

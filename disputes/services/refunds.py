@@ -27,12 +27,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def refundable(order: Order) -> Decimal:
-    """What can still be refunded: paid minus pending, processing and paid refunds."""
-    committed = Refund.objects.filter(order=order, status__in=COMMITTED_REFUND_STATES).aggregate(
+def committed_refunds(order: Order) -> Decimal:
+    """What counts as refunded on the order: pending, processing, paid and paid
+    outside (``COMMITTED_REFUND_STATES``; the database trigger of orders' migration
+    0002 counts the same)."""
+    return Refund.objects.filter(order=order, status__in=COMMITTED_REFUND_STATES).aggregate(
         total=Sum("amount")
     )["total"] or Decimal(0)
-    return order.amount_paid - committed
+
+
+def refundable(order: Order) -> Decimal:
+    """What can still be refunded: paid minus pending, processing and paid refunds."""
+    return order.amount_paid - committed_refunds(order)
 
 
 def issue_refund(
@@ -229,11 +235,24 @@ def refund_retry(*, refund: Refund, actor: User) -> Refund:
     key: a gateway that did pay on an attempt that looked failed answers with that
     payment, and nothing is paid twice. It gets a fresh series of retries; if they
     fail too, it comes back to the list with a new deadline."""
-    from disputes.services.engine import append_event
+    from disputes.services.engine import append_event, lock
 
     _check_lead(actor)
     with transaction.atomic():
         locked = _lock_failed(refund.pk)
+        # The case's locks (dispute, then order) before the refund counts against
+        # what was paid again: the ledger trigger (orders' migration 0002) takes the
+        # order's row lock for it, and taking it here first keeps the engine's order
+        # of locks (no deadlock against a transition of the same case).
+        order = lock(locked.dispute_id).order
+        available = refundable(order)
+        if locked.amount > available:
+            # The order's amount paid was corrected down since (corrections.py).
+            raise BadAmount(
+                f"At most {available} {order.currency} can still be refunded on this order "
+                "(its amount paid was corrected since this refund failed).",
+                field="amount",
+            )
         _clear_attention(locked, status=RefundStatus.PENDING, attempts=0)
         append_event(
             locked.dispute_id,
