@@ -313,6 +313,17 @@ def test_an_inserted_row_is_caught_and_named(worked, name, table, columns):
     )
 
 
+def test_an_inserted_citation_is_caught(worked):
+    # The first decision is made to rely on an item it never cited.
+    decision = Decision.objects.filter(dispute=worked, is_appeal=False).get()
+    other = Evidence.objects.filter(dispute=worked).exclude(cited_by=decision).first()
+    _sql(
+        "INSERT INTO disputes_decision_evidence (decision_id, evidence_id) VALUES (%s, %s)",
+        [decision.pk, other.pk],
+    )
+    assert f"decision {decision.pk}, field evidence: differs from its seal" in _report()
+
+
 def test_an_inserted_appeal_is_caught(worked):
     # One appeal per party: the forger appeals for the buyer, who never did.
     with connection.cursor() as cursor:
