@@ -175,7 +175,7 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
 
 
 def _enqueue_webhooks(event_ids: list[int]) -> None:
-    from integrations.webhooks import on_events
+    from integrations.webhooks.services import on_events
 
     on_events(event_ids)
 

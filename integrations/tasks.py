@@ -4,7 +4,9 @@ import logging
 
 from celery import shared_task
 
-from integrations import idempotency, webhooks
+from integrations import idempotency
+from integrations.webhooks import services as webhooks
+from integrations.webhooks.transport import attempt
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def touch_token(token_id: int, used_at: str) -> None:
 
 @shared_task(name="integrations.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> str:
-    delivery = webhooks.attempt(delivery_id)
+    delivery = attempt(delivery_id)
     return delivery.status if delivery else "skipped"
 
 

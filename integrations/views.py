@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from disputes.errors import DisputeError
-from integrations import webhooks
 from integrations.forms import EndpointForm, TokenForm
 from integrations.models import ApiToken, WebhookEndpoint
 from integrations.tokens import token_issue, token_revoke
+from integrations.webhooks.selectors import deliveries_for
+from integrations.webhooks.services import endpoint_create, endpoint_disable, replay
 
 
 def _user(request: HttpRequest) -> User:
@@ -78,14 +79,14 @@ def webhooks_view(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            webhooks.endpoint_create(seller=seller, **form.cleaned_data)
+            endpoint_create(seller=seller, **form.cleaned_data)
         except DisputeError as exc:
             form.add_error("url", exc.message)
         else:
             messages.success(request, _("The endpoint is registered."))
             return redirect("integrations:webhooks")
     endpoints = WebhookEndpoint.objects.filter(seller=seller, is_active=True)
-    page = Paginator(webhooks.deliveries_for(seller), 25).get_page(request.GET.get("page"))
+    page = Paginator(deliveries_for(seller), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "integrations/webhooks.html",
@@ -98,7 +99,7 @@ def webhooks_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def endpoint_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if not webhooks.endpoint_disable(seller=_seller(request), endpoint_id=pk):
+    if not endpoint_disable(seller=_seller(request), endpoint_id=pk):
         raise Http404("No such endpoint.")
     messages.success(request, _("The endpoint is removed; nothing more is sent to it."))
     return redirect("integrations:webhooks")
@@ -107,7 +108,7 @@ def endpoint_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if webhooks.replay(seller=_seller(request), delivery_id=pk) is None:
+    if replay(seller=_seller(request), delivery_id=pk) is None:
         raise Http404("No such delivery.")
     messages.success(request, _("The delivery is sent again."))
     return redirect("integrations:webhooks")

@@ -11,11 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from disputes.api.fields import Text
-from integrations import webhooks
 from integrations.api.errors import ApiError, ErrorSerializer
 from integrations.api.pagination import PageNumbers
 from integrations.api.views import ApiView
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.webhooks.selectors import deliveries_for
+from integrations.webhooks.services import endpoint_create, replay
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 429: ErrorSerializer}
 
@@ -151,7 +152,7 @@ class EndpointListView(ApiView):
         _sellers_only(self)
         data = EndpointCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = webhooks.endpoint_create(seller=self.viewer, **data.validated_data)
+        endpoint = endpoint_create(seller=self.viewer, **data.validated_data)
         return Response(self.get_serializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -166,7 +167,7 @@ class DeliveryListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         _sellers_only(self)
-        page = self.paginate_queryset(webhooks.deliveries_for(self.viewer))
+        page = self.paginate_queryset(deliveries_for(self.viewer))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -181,7 +182,7 @@ class DeliveryReplayView(ApiView):
     )
     def post(self, request: Request, pk: int) -> Any:
         _sellers_only(self)
-        delivery = webhooks.replay(seller=self.viewer, delivery_id=pk)
+        delivery = replay(seller=self.viewer, delivery_id=pk)
         if delivery is None:
             raise ApiError(404, "not_found", "Not found.")
         return Response(self.get_serializer(delivery).data)

@@ -203,7 +203,7 @@ def test_notifications_are_only_their_recipients(world):
 
 def test_replaying_someone_elses_webhook_delivery_is_404(world, seller, other_seller):
     from integrations.models import WebhookDelivery
-    from integrations.webhooks import endpoint_create
+    from integrations.webhooks.services import endpoint_create
 
     endpoint = endpoint_create(seller=seller, url="http://127.0.0.1:9/hook")
     delivery = WebhookDelivery.objects.create(

@@ -16,8 +16,9 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from disputes import services
-from integrations import webhooks
 from integrations.models import WebhookDelivery
+from integrations.webhooks import services as webhooks
+from integrations.webhooks.selectors import SELLER_VISIBLE
 from mediation.services import case_take
 from tests.api.conftest import api_for
 from tests.conftest import client_for, open_dispute
@@ -238,7 +239,7 @@ def test_a_batch_of_events_goes_out_a_task_per_chunk_each_event_once(
     assert "dispute.submit" in sent
     assert "dispute.reject_claim" in sent
     for_seller = (
-        dispute.events.filter(pk__in=events, visibility__in=webhooks.SELLER_VISIBLE)
+        dispute.events.filter(pk__in=events, visibility__in=SELLER_VISIBLE)
         .exclude(to_state="draft")
         .count()
     )

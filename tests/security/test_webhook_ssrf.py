@@ -24,8 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from disputes import services
-from integrations import outbound, webhooks
+from integrations import outbound
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.webhooks import services as webhooks
+from integrations.webhooks.transport import attempt
 from tests.api.conftest import api_for
 from tests.conftest import client_for, open_dispute
 
@@ -174,7 +176,7 @@ def _again(delivery: WebhookDelivery, url: str | None = None) -> WebhookDelivery
     if url:
         WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(url=url)
     assert webhooks.replay(seller=delivery.endpoint.seller, delivery_id=delivery.pk)
-    webhooks.attempt(delivery.pk)
+    attempt(delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
