@@ -11,7 +11,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from mediation.casefile import dispute_to_export, export_casefile
+from mediation.casefile.selectors import dispute_to_export
+from mediation.casefile.services import export_casefile
 
 
 @login_required

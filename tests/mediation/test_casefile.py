@@ -358,7 +358,7 @@ def test_what_happens_while_the_archive_is_written_stays_out_of_it(
     worked_case, mediator, buyer, tmp_path, monkeypatch
 ):
     from evidence.services import evidence_add
-    from mediation import casefile
+    from mediation.casefile import services as casefile
     from tests.evidence.conftest import upload
     from tests.evidence.corpus import png
 

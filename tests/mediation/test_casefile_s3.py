@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mediation.casefile import EXPORT_EVENT
+from mediation.casefile.services import EXPORT_EVENT
 from tests.evidence.test_s3 import BUCKET, s3, s3_server  # noqa: F401 - the S3 fixtures
 from tests.mediation.casefile_cases import work_case
 from tests.mediation.test_casefile import export, read, verify

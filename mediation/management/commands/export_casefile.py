@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
 from accounts.models import User
-from mediation.casefile import dispute_to_export, export_casefile
+from mediation.casefile.selectors import dispute_to_export
+from mediation.casefile.services import export_casefile
 
 
 class Command(BaseCommand):

@@ -1,20 +1,5 @@
-"""The case file: one zip per dispute that anyone can check outside the platform (SPEC section 8).
-
-Contents (see docs/casefile.md):
-
-- ``evidence/…``      every evidence file exactly as stored, hidden items included;
-- ``timeline.json``   every event with the fields its hash covers, its hash and the previous hash;
-- ``timeline.html``   the same timeline, readable in any browser, offline;
-- ``decisions.json``  the decisions and appeals;
-- ``case.json``       the case, the order and the parties;
-- ``manifest.json``   every other file with its SHA-256 and size, plus the chain head and
-  the event count, which ``scripts/verify_casefile.py`` recomputes from ``timeline.json``,
-  and the dispute's latest signed head (``signed_head``, SPEC 13.4; docs/audit.md), which
-  the script checks against the published key and the timeline.
-
-Exporting is itself an event (``case_file_exported``, mediators only), appended through
-the engine *before* the archive is built, so the archive's chain head is that event's hash.
-"""
+"""The files of a case file and their hashes (docs/casefile.md): evidence streamed as
+stored, the timeline as JSON and HTML, the decisions, the case, and the manifest."""
 
 from __future__ import annotations
 
@@ -22,23 +7,18 @@ import hashlib
 import json
 import re
 import zipfile
-from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from disputes.checkpoints import receipts_for
-from disputes.choices import Visibility
 from disputes.models import GENESIS_HASH, Appeal, Decision, Dispute, DisputeEvent
-from disputes.services.engine import append_event
 from evidence.models import Evidence
+from mediation.casefile.selectors import CaseContents
 
 FORMAT = "dispute-casefile/1"
-EXPORT_EVENT = "case_file_exported"
 CHUNK = 1024 * 1024
 # What the hash of an event covers, in the names of disputes.events.event_hash's payload.
 HASHED_FIELDS = (
@@ -56,104 +36,18 @@ HASHED_FIELDS = (
 )
 
 
-def may_export(user: User, dispute: Dispute) -> bool:
-    """Mediators who work or worked the case (assigned, or decided it) and the leads.
-
-    Parties do not export: the archive holds the other side's mediator-only
-    evidence and the platform's private events, and a party's filtered copy
-    would have gaps that make its hash chain impossible to check.
-    """
-    if not (user.is_authenticated and user.is_mediator):
-        return False
-    if user.is_mediation_lead or dispute.assigned_mediator_id == user.pk:
-        return True
-    if dispute.decided_by_id == user.pk:
-        return True
-    return Decision.objects.filter(dispute=dispute, mediator=user).exists()
-
-
-def dispute_to_export(user: User, reference: str) -> Dispute:
-    """The dispute, or 404 for anyone who may not export it (references cannot be probed)."""
-    if not (user.is_authenticated and user.is_mediator):
-        raise Http404("No such dispute.")
-    dispute = (
-        Dispute.objects.select_related("order", "buyer", "seller", "assigned_mediator")
-        .filter(reference=reference)
-        .first()
-    )
-    if dispute is None or not may_export(user, dispute):
-        raise Http404("No such dispute.")
-    return dispute
-
-
-@dataclass(frozen=True)
-class ExportSummary:
-    reference: str
-    event_count: int
-    chain_head: str
-    files: int
-    evidence_items: int
-
-
-def record_export(dispute: Dispute, actor: User) -> tuple[Dispute, DisputeEvent]:
-    """The export event, through the engine (the only writer of the chain); parties never see it."""
-    return append_event(
-        dispute.pk,
-        kind=EXPORT_EVENT,
-        actor=actor,
-        visibility=Visibility.MEDIATOR,
-        details=lambda d: {
-            "format": FORMAT,
-            "evidence_items": Evidence.objects.filter(dispute=d).count(),
-        },
-        recipients=(),
-    )
-
-
-def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportSummary:
-    """Record the export, then write the archive of the chain up to and including that event."""
-    locked, exported = record_export(dispute, actor)
-    # Events are append-only: the first ``event_count`` of them are fixed for good,
-    # whatever is appended while the archive is written. Rows written with later
-    # events (evidence, decisions, appeals) are left out the same way, by time: each
-    # is written under the dispute's row lock before its event, so after the export.
-    until = exported.created_at
-    events = list(
-        DisputeEvent.objects.filter(dispute_id=locked.pk, seq__lte=locked.event_count)
-        .select_related("actor")
-        .order_by("seq")
-    )
-    decisions = list(
-        Decision.objects.filter(dispute_id=locked.pk, created_at__lte=until)
-        .select_related("mediator")
-        .prefetch_related("evidence")
-        .order_by("id")
-    )
-    appeals = list(
-        Appeal.objects.filter(dispute_id=locked.pk, created_at__lte=until)
-        .select_related("appellant")
-        .order_by("id")
-    )
-    evidence = list(
-        Evidence.objects.filter(dispute_id=locked.pk, created_at__lte=until)
-        .select_related("uploader")
-        .order_by("id")
-    )
-    dispute = (
-        Dispute.objects.select_related("order", "buyer", "seller", "assigned_mediator")
-        .filter(pk=locked.pk)
-        .get()
-    )
-    # The export event itself is not signed yet: the latest signed head is an
-    # earlier one, which the exported chain must still pass through.
-    signed_head = receipts_for([locked.pk]).get(locked.pk)
+def write_archive(
+    out: IO[bytes], contents: CaseContents, *, chain_head: str, event_count: int, actor: User
+) -> int:
+    """Write the zip of ``contents`` to ``out``; returns how many files the manifest lists."""
+    dispute = contents.dispute
     writer = _ArchiveWriter(out)
     try:
-        evidence_entries = [writer.add_evidence(item) for item in evidence]
-        timeline = [timeline_entry(e) for e in events]
+        evidence_entries = [writer.add_evidence(item) for item in contents.evidence]
+        timeline = [timeline_entry(e) for e in contents.events]
         writer.add_json("timeline.json", {"genesis": GENESIS_HASH, "events": timeline})
         writer.add_json("case.json", case_entry(dispute))
-        writer.add_json("decisions.json", decisions_entry(decisions, appeals))
+        writer.add_json("decisions.json", decisions_entry(contents.decisions, contents.appeals))
         writer.add_bytes(
             "timeline.html",
             render_to_string(
@@ -161,10 +55,10 @@ def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportS
                 {
                     "dispute": dispute,
                     "events": timeline,
-                    "decisions": decisions,
-                    "appeals": appeals,
+                    "decisions": contents.decisions,
+                    "appeals": contents.appeals,
                     "evidence": evidence_entries,
-                    "chain_head": locked.chain_head,
+                    "chain_head": chain_head,
                     "exported_at": timezone.now(),
                     "exported_by": actor,
                 },
@@ -177,24 +71,18 @@ def export_casefile(*, dispute: Dispute, actor: User, out: IO[bytes]) -> ExportS
             "exported_by": {"id": actor.pk, "email": actor.email},
             "chain": {
                 "genesis": GENESIS_HASH,
-                "head": locked.chain_head,
-                "event_count": locked.event_count,
+                "head": chain_head,
+                "event_count": event_count,
                 "hash": "sha256 of canonical JSON, see docs/casefile.md",
             },
-            "signed_head": signed_head,
+            "signed_head": contents.signed_head,
             "evidence": evidence_entries,
             "files": writer.files,
         }
         writer.add_json("manifest.json", manifest, listed=False)
     finally:
         writer.close()
-    return ExportSummary(
-        reference=dispute.reference,
-        event_count=locked.event_count,
-        chain_head=locked.chain_head,
-        files=len(writer.files),
-        evidence_items=len(evidence),
-    )
+    return len(writer.files)
 
 
 def timeline_entry(event: DisputeEvent) -> dict[str, Any]:
