@@ -59,11 +59,11 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy accounts orders disputes evidence mediation integrations disputes_site bench
+	$(VENV)/bin/mypy core accounts orders disputes evidence mediation integrations disputes_site bench
 	@# Bandit also warns on every other node of a line whose finding a nosec skips
 	@# (a statement over several lines, a line of several calls): those warnings are dropped.
 	$(VENV)/bin/bandit -c pyproject.toml -q -r --severity-level medium \
-		accounts orders disputes evidence mediation integrations disputes_site bench scripts \
+		core accounts orders disputes evidence mediation integrations disputes_site bench scripts \
 		2> >(grep -v 'but no failed test' >&2)
 
 fmt: install

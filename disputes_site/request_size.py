@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from integrations.api.errors import error_body
+from core.api.errors import error_body
 
 
 def _declared_length(request: HttpRequest) -> int:

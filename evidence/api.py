@@ -24,6 +24,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.errors import ErrorSerializer
+from core.api.pagination import PageNumbers
+from core.api.prebuilt import PrebuiltFields
+from core.api.views import ApiView
 from disputes.api.fields import Text
 from disputes.api.lookups import dispute_for_api
 from disputes.api.serializers import PersonSerializer
@@ -32,10 +36,6 @@ from evidence.models import Evidence, Kind
 from evidence.selectors import evidence_for, evidence_item
 from evidence.services import evidence_add
 from evidence.views import _serve
-from integrations.api.errors import ErrorSerializer
-from integrations.api.pagination import PageNumbers
-from integrations.api.prebuilt import PrebuiltFields
-from integrations.api.views import ApiView
 
 ITEM_EXAMPLE = OpenApiExample(
     "A photo",

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from core.api.prebuilt import PrebuiltFields
 from disputes.api.fields import Money, Text
 from disputes.choices import (
     REQUESTED_OUTCOMES,
@@ -28,7 +29,6 @@ from disputes.models import Dispute, DisputeEvent, Message, Notification, Offer
 from disputes.permissions import allowed_actions
 from disputes.waiting import waiting_on
 from disputes.workflow import deadline_sentence
-from integrations.api.prebuilt import PrebuiltFields
 
 
 class PersonSerializer(serializers.Serializer):

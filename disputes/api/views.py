@@ -2,7 +2,7 @@
 
 No business logic here: a view finds what the viewer may see (404 otherwise),
 checks the shape of the input and calls one service; typed errors become
-JSON answers in ``integrations.api.errors``.
+JSON answers in ``core.api.errors``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.errors import ErrorSerializer
+from core.api.pagination import EventCursor, MessageCursor, PageNumbers
+from core.api.parsers import JSONParser
+from core.api.views import ApiView
 from disputes.api.actions import ACTIONS
 from disputes.api.filters import DisputeFilter
 from disputes.api.lookups import dispute_for_api
@@ -39,10 +43,6 @@ from disputes.selectors import (
 )
 from disputes.services import SERVICES, dispute_create, message_post
 from disputes.services.inbox import notification_mark_read
-from integrations.api.errors import ErrorSerializer
-from integrations.api.pagination import EventCursor, MessageCursor, PageNumbers
-from integrations.api.parsers import JSONParser
-from integrations.api.views import ApiView
 from orders.api.lookups import order_for_api
 
 ID = OpenApiParameter(

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import lockout
+from core.api.errors import ApiError, ErrorSerializer
+from core.api.throttling import TokenLoginThrottle
+from core.api.views import ApiView
 from disputes.api.fields import Text
-from integrations.api.errors import ApiError, ErrorSerializer
-from integrations.api.throttling import TokenLoginThrottle
-from integrations.api.views import ApiView
 from integrations.models import ApiToken
 from integrations.tokens import token_issue, user_has_mfa
 

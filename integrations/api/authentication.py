@@ -39,7 +39,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if read_only and request.method not in SAFE_METHODS:
             # Imported here: the errors module imports DRF's views, which
             # import the authentication classes of the settings (this one).
-            from integrations.api.errors import ApiError
+            from core.api.errors import ApiError
 
             raise ApiError(403, "token_read_only", "This token may only read: use a write token.")
         return found

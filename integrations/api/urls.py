@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
+from core.api import errors
 from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
 from evidence import api as evidence
-from integrations.api import auth, docs, errors, webhooks
+from integrations.api import auth, docs, webhooks
 from orders.api import views as orders
 
 app_name = "api"

@@ -10,10 +10,10 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.errors import ApiError, ErrorSerializer
+from core.api.pagination import PageNumbers
+from core.api.views import ApiView
 from disputes.api.fields import Text
-from integrations.api.errors import ApiError, ErrorSerializer
-from integrations.api.pagination import PageNumbers
-from integrations.api.views import ApiView
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.webhooks.selectors import deliveries_for
 from integrations.webhooks.services import endpoint_create, replay

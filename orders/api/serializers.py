@@ -6,9 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.prebuilt import PrebuiltFields
 from disputes.api.fields import Money
 from disputes.api.serializers import PersonSerializer, SellerSerializer
-from integrations.api.prebuilt import PrebuiltFields
 from orders.eligibility import Eligibility, dispute_eligibility
 from orders.models import Order, OrderItem
 

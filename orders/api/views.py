@@ -11,9 +11,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from integrations.api.errors import ErrorSerializer
-from integrations.api.pagination import PageNumbers
-from integrations.api.views import ApiView
+from core.api.errors import ErrorSerializer
+from core.api.pagination import PageNumbers
+from core.api.views import ApiView
 from orders.api.lookups import order_for_api
 from orders.api.serializers import OrderDetailSerializer, OrderSerializer
 from orders.models import Order, OrderStatus

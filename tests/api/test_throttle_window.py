@@ -1,4 +1,4 @@
-"""The throttles' counter per client and window (integrations/api/throttling.py)."""
+"""The throttles' counter per client and window (core/api/throttling.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
-from integrations.api.throttling import UserThrottle
+from core.api.throttling import UserThrottle
 
 
 @pytest.fixture(params=["redis", "local memory"])

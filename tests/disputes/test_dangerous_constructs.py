@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
+    "core",
     "accounts",
     "orders",
     "disputes",

@@ -15,10 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.api.parsers import DEEP, NUL_KEY, SURROGATE
 from disputes.models import DisputeEvent
 from disputes_site.search import NUL_MESSAGE
 from evidence.models import Evidence
-from integrations.api.parsers import DEEP, NUL_KEY, SURROGATE
 from tests.api.conftest import api_for
 from tests.evidence.conftest import files_under, upload
 from tests.evidence.corpus import png

@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from core.api.errors import error_body
 from integrations import idempotency
-from integrations.api.errors import error_body
 
 
 class ApiView(generics.GenericAPIView):
