@@ -19,6 +19,26 @@ from disputes.services import SERVICES
 from evidence.selectors import evidence_for
 
 
+def action_forms(
+    dispute: Dispute,
+    allowed: list[str],
+    items: list[Any],
+    bound: dict[str, forms.Form],
+    initial: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The forms of the transitions this viewer may take now, for either case page
+    (the party's dispute page, the mediator's case view): a bound one (that failed)
+    keeps its input and errors and is shown open; evidence is cited from ``items``."""
+    actions = []
+    for name in allowed:
+        form_class, label = ACTION_FORMS[name]
+        form = bound.get(name) or form_class(initial=(initial or {}).get(name, {}), prefix=name)
+        if isinstance(form, CitesEvidence):
+            form.cite_from(items)
+        actions.append({"name": name, "label": label, "form": form, "open": name in bound})
+    return actions
+
+
 def take_action(request: HttpRequest, user: User, dispute: Dispute, name: str) -> forms.Form | None:
     """Run transition ``name`` from the posted form.
 

@@ -16,9 +16,9 @@ from accounts.models import User
 from accounts.reputation import seller_reputation
 from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
 from disputes.errors import DisputeError, NotYourCase
-from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
+from disputes.forms import ACTION_FORMS, MessageForm
 from disputes.models import Dispute, Notification, NotificationPreference
-from disputes.page_actions import take_action
+from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
@@ -101,18 +101,14 @@ def _detail_context(
     offers = list(offers_for(dispute))
     open_offer = next((o for o in offers if o.status == "open"), None)
     items = list(evidence_for(user, dispute))
-    actions = []
-    for name in allowed:
-        form_class, label = ACTION_FORMS[name]
-        initial = (
-            {"offer": open_offer.pk}
-            if open_offer and name in ("accept_offer", "decline_offer")
-            else {}
-        )
-        form = bound.get(name) or form_class(initial=initial, prefix=name)
-        if isinstance(form, CitesEvidence):
-            form.cite_from(items)
-        actions.append({"name": name, "label": label, "form": form, "open": name in bound})
+    answer = {"offer": open_offer.pk} if open_offer else {}
+    actions = action_forms(
+        dispute,
+        allowed,
+        items,
+        bound,
+        initial={"accept_offer": answer, "decline_offer": answer},
+    )
     party = dispute.party_of(user)
     return {
         "dispute": dispute,

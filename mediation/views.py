@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from disputes.choices import DisputeState, DisputeType, Party, Visibility
 from disputes.errors import DisputeError, NotYourCase
-from disputes.forms import ACTION_FORMS, CitesEvidence, MessageForm
+from disputes.forms import MessageForm
 from disputes.models import Dispute
-from disputes.page_actions import take_action
+from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
 from disputes.selectors import (
@@ -122,15 +122,8 @@ def _case_context(
     for item in items:
         by_side.get(item.uploader_role, by_side["mediator"]).append(item)
     works_it = may_work(dispute, user)
-    actions = []
-    for name in allowed_actions(dispute, user):
-        if name not in CASE_ACTIONS:
-            continue
-        form_class, label = ACTION_FORMS[name]
-        form = bound.get(name) or form_class(prefix=name)
-        if isinstance(form, CitesEvidence):
-            form.cite_from(items)
-        actions.append({"name": name, "label": label, "form": form, "open": name in bound})
+    allowed = [name for name in allowed_actions(dispute, user) if name in CASE_ACTIONS]
+    actions = action_forms(dispute, allowed, items, bound)
     note_bodies = {note.pk: note for note in notes}
     message_bodies = {message.pk: message for message in thread}
     return {
