@@ -25,6 +25,9 @@ OTHER_KINDS: dict[str, Any] = {
     "refund_retried": _("Refund tried again by the payments team"),
     "refund_paid_outside": _("Refund paid outside the platform"),
     "reminder": _("Deadline reminder"),
+    "redacted": _("Text removed by the platform"),
+    "assigned": _("Case assigned to a mediator"),
+    "case_file_exported": _("Case file exported"),
 }
 
 # The words people wrote, in the order they are worth showing.

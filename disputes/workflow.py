@@ -409,6 +409,12 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# The transitions a mediator takes (from the case view): derived from the roles.
+MEDIATOR_ACTIONS = tuple(
+    t.name for t in TRANSITIONS.values() if t.roles & {Role.MEDIATOR, Role.SENIOR}
+)
+
+
 def deadline_sentence(dispute: Dispute) -> str:
     """The rule of the current wait in words: "The seller has 3 days to respond; then …"."""
     rule = RULES.get(dispute.deadline_rule)

@@ -36,15 +36,13 @@ from disputes.selectors import (
     timeline_for,
 )
 from disputes.services import message_post, note_add
-from disputes.workflow import deadline_sentence
+from disputes.workflow import MEDIATOR_ACTIONS, deadline_sentence
 from disputes_site.search import any_nul
 from evidence.selectors import evidence_for
 from mediation import selectors
 from mediation.forms import NoteForm, ReassignForm
 from mediation.services import case_reassign, case_take
 
-# The transitions a mediator takes from the case view.
-CASE_ACTIONS = ("request_info", "decide", "decide_appeal")
 PAGE_SIZE = 25
 
 
@@ -122,7 +120,7 @@ def _case_context(
     for item in items:
         by_side.get(item.uploader_role, by_side["mediator"]).append(item)
     works_it = may_work(dispute, user)
-    allowed = [name for name in allowed_actions(dispute, user) if name in CASE_ACTIONS]
+    allowed = [name for name in allowed_actions(dispute, user) if name in MEDIATOR_ACTIONS]
     actions = action_forms(dispute, allowed, items, bound)
     note_bodies = {note.pk: note for note in notes}
     message_bodies = {message.pk: message for message in thread}
@@ -237,7 +235,7 @@ def action_view(request: HttpRequest, reference: str, name: str) -> HttpResponse
     to the fields."""
     user: User = request.user  # type: ignore[assignment]
     dispute = _case(request, reference)
-    if name not in CASE_ACTIONS:
+    if name not in MEDIATOR_ACTIONS:
         raise Http404("No such action.")
     # Another mediator's case, or one nobody has taken yet, is refused by the
     # service (403, as the API answers): take it first, or ask a lead.

@@ -1,10 +1,12 @@
 """The write side of disputes: every change to a case goes through these functions."""
 
+from collections.abc import Callable
+from typing import Any
+
 from disputes.services.conversation import message_post, note_add
 from disputes.services.deadlines import sweep
 from disputes.services.drafts import dispute_create, dispute_update_draft
 from disputes.services.transitions import (
-    TIMEOUT_SERVICES,
     dispute_accept_claim,
     dispute_accept_offer,
     dispute_appeal,
@@ -32,9 +34,10 @@ from disputes.services.transitions import (
     dispute_ship_return,
     dispute_submit,
 )
+from disputes.workflow import RULES
 
 # The service of every arrow in the workflow table, by transition name.
-SERVICES = {
+SERVICES: dict[str, Callable[..., Any]] = {
     "submit": dispute_submit,
     "accept_claim": dispute_accept_claim,
     "reject_claim": dispute_reject_claim,
@@ -61,6 +64,12 @@ SERVICES = {
     "replacement_timeout": dispute_replacement_timeout,
     "complete": dispute_complete,
     "cancel": dispute_cancel,
+}
+
+# The timeout of each deadline rule, as the sweep applies it: derived from the
+# table's rules, never written by hand.
+TIMEOUT_SERVICES: dict[str, Callable[..., Any]] = {
+    rule.on_timeout: SERVICES[rule.on_timeout] for rule in RULES.values()
 }
 
 __all__ = [

@@ -23,7 +23,7 @@ from disputes.models import Dispute
 from disputes.notifications import concerned
 from disputes.services.engine import append_event, check_transition
 from disputes.services.timeouts import apply_timeouts
-from disputes.services.transitions import TIMEOUT_SERVICES, BatchBuild, batch_build
+from disputes.services.transitions import BatchBuild, batch_build
 from disputes.waiting import waiting_party
 from disputes.workflow import RULES, deadline_sentence, next_reminder_at
 
@@ -157,6 +157,9 @@ def _apply_timeout(pk: int, now: datetime) -> bool:
     if dispute.deadline_at is None or dispute.deadline_at > now:
         return False
     rule = RULES[dispute.deadline_rule]
+    # Imported here: the package imports this module to offer ``sweep``.
+    from disputes.services import TIMEOUT_SERVICES
+
     TIMEOUT_SERVICES[rule.on_timeout](dispute=dispute)
     return True
 

@@ -837,19 +837,6 @@ def _one(changes: BatchBuild) -> Callable[[Dispute, Role], Change]:
     return lambda d, role: changes([d])[0]
 
 
-# The timeout action of each deadline rule, as the sweep applies it.
-TIMEOUT_SERVICES = {
-    "seller_silence": dispute_seller_silence,
-    "negotiation_timeout": dispute_negotiation_timeout,
-    "info_timeout": dispute_info_timeout,
-    "review_overdue": dispute_review_overdue,
-    "finalize": dispute_finalize,
-    "forfeit_return": dispute_forfeit_return,
-    "confirm_return": dispute_confirm_return,
-    "replacement_timeout": dispute_replacement_timeout,
-}
-
-
 def batch_build(name: str) -> BatchBuild | None:
     """How the sweep builds timeout ``name`` for a whole batch of locked disputes (its
     writes besides the dispute rows in one query per batch), or None when it must go

@@ -14,8 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from disputes import services
 from disputes.events import verify_all
 from disputes.models import Dispute, DisputeEvent, Notification, Offer, ReturnShipment
-from disputes.services import deadlines
-from disputes.services.transitions import TIMEOUT_SERVICES
+from disputes.services import TIMEOUT_SERVICES, deadlines
 from disputes.workflow import RULES
 from mediation.models import MediatorProfile
 from tests.disputes.conftest import open_dispute
