@@ -19,6 +19,7 @@ from disputes.choices import (
     Party,
     ReturnProblem,
 )
+from disputes.workflow import TRANSITIONS
 
 OFFER_OUTCOMES = [c for c in Outcome.choices if c[0] != Outcome.CLAIM_REJECTED]
 
@@ -189,26 +190,31 @@ class CancelForm(forms.Form):
     )
 
 
-# transition -> (form, button label). Labels are SPEC section 10's words where it has them.
+# The form of each transition a person takes; its button's words are the table's
+# (``Transition.button_label``; SPEC section 10's words where it has them).
+FORMS: dict[str, type[forms.Form]] = {
+    "submit": NoFields,
+    "accept_claim": NoFields,
+    "reject_claim": NoteForm,
+    "make_offer": OfferForm,
+    "request_refund": RequestRefundForm,
+    "decline_offer": RespondToOfferForm,
+    "accept_offer": AcceptOfferForm,
+    "escalate": EscalateForm,
+    "request_info": RequestInfoForm,
+    "provide_info": ProvideInfoForm,
+    "decide": DecideForm,
+    "appeal": AppealForm,
+    "decide_appeal": DecideAppealForm,
+    "ship_return": ShipmentForm,
+    "confirm_return": NoFields,
+    "report_return_problem": ReturnProblemForm,
+    "ship_replacement": ShipmentForm,
+    "cancel": CancelForm,
+}
+# transition -> (form, button label), for the pages.
 ACTION_FORMS: dict[str, tuple[type[forms.Form], Any]] = {
-    "submit": (NoFields, _("Submit dispute")),
-    "accept_claim": (NoFields, _("Accept the claim")),
-    "reject_claim": (NoteForm, _("Reject the claim")),
-    "make_offer": (OfferForm, _("Make an offer")),
-    "request_refund": (RequestRefundForm, _("Request a refund")),
-    "decline_offer": (RespondToOfferForm, _("Decline the offer")),
-    "accept_offer": (AcceptOfferForm, _("Accept the offer")),
-    "escalate": (EscalateForm, _("Switch to a formal dispute")),
-    "request_info": (RequestInfoForm, _("Request information")),
-    "provide_info": (ProvideInfoForm, _("Provide information")),
-    "decide": (DecideForm, _("Decide")),
-    "appeal": (AppealForm, _("Appeal the decision")),
-    "decide_appeal": (DecideAppealForm, _("Decide the appeal")),
-    "ship_return": (ShipmentForm, _("Ship the return")),
-    "confirm_return": (NoFields, _("Confirm the return arrived")),
-    "report_return_problem": (ReturnProblemForm, _("Report a problem with the return")),
-    "ship_replacement": (ShipmentForm, _("Ship the replacement")),
-    "cancel": (CancelForm, _("Cancel dispute")),
+    name: (form, _(TRANSITIONS[name].button_label)) for name, form in FORMS.items()
 }
 # Fields that only confirm; not passed to the service.
 CONFIRMATIONS = {"confirm"}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from disputes import notification_emails
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
+from disputes.workflow import TRANSITIONS
 
 CATEGORY_OF_KIND = {
     "make_offer": NotificationCategory.OFFERS,
@@ -33,35 +34,11 @@ CATEGORY_OF_KIND = {
     "reminder": NotificationCategory.DEADLINES,
 }
 
-# What each event says, in a line; {ref} is the dispute's reference.
+# What each event says, in a line; {ref} is the dispute's reference: the transitions'
+# from the workflow table (``Transition.notice``), the other events' here.
 TITLES = {
+    **{name: t.notice for name, t in TRANSITIONS.items()},
     "created": "{ref}: dispute drafted",
-    "submit": "{ref}: a new dispute was opened",
-    "accept_claim": "{ref}: the seller accepted the claim",
-    "reject_claim": "{ref}: the seller rejected the claim",
-    "make_offer": "{ref}: a new offer",
-    "request_refund": "{ref}: the buyer requested a refund",
-    "decline_offer": "{ref}: the offer was declined",
-    "accept_offer": "{ref}: the offer was accepted",
-    "escalate": "{ref}: switched to a formal dispute",
-    "seller_silence": "{ref}: the seller did not respond in time",
-    "negotiation_timeout": "{ref}: the negotiation ran out of time; the platform reviews the case",
-    "request_info": "{ref}: the mediator asks for information",
-    "provide_info": "{ref}: information provided to the mediator",
-    "info_timeout": "{ref}: the requested information did not come in time",
-    "review_overdue": "{ref}: the review is overdue",
-    "decide": "{ref}: the platform decided",
-    "appeal": "{ref}: the decision was appealed",
-    "finalize": "{ref}: the decision is final",
-    "decide_appeal": "{ref}: the appeal was decided",
-    "ship_return": "{ref}: the return was shipped",
-    "confirm_return": "{ref}: the return arrived",
-    "report_return_problem": "{ref}: a problem with the return was reported",
-    "forfeit_return": "{ref}: the return was not shipped in time",
-    "ship_replacement": "{ref}: the replacement was shipped",
-    "replacement_timeout": "{ref}: the replacement was not shipped in time",
-    "complete": "{ref}: the refund was paid and the case is closed",
-    "cancel": "{ref}: the dispute was cancelled",
     "message": "{ref}: new message",
     "note": "{ref}: private note added",
     "reminder": "{ref}: reminder, a deadline is near",

@@ -149,6 +149,15 @@ class Transition:
     guards: tuple[str, ...] = ()
     # Other states the service may lead to, by outcome (drawn in the diagram).
     alternatives: tuple[str, ...] = ()
+    # Its words: the page's button (the label when empty), the API action's summary
+    # (transitions a person takes), the notification's title ({ref}: the reference).
+    button: str = ""
+    summary: str = ""
+    notice: str = ""
+
+    @property
+    def button_label(self) -> str:
+        return self.button or self.label
 
     @property
     def is_timeout(self) -> bool:
@@ -170,6 +179,9 @@ def _t(
     settlements: tuple[str, ...] = (),
     guards: tuple[str, ...] = (),
     alternatives: tuple[str, ...] = (),
+    button: str = "",
+    summary: str = "",
+    notice: str = "",
 ) -> Transition:
     return Transition(
         name,
@@ -181,6 +193,9 @@ def _t(
         settlements=frozenset(settlements),
         guards=guards,
         alternatives=alternatives,
+        button=button,
+        summary=summary,
+        notice=notice,
     )
 
 
@@ -197,6 +212,9 @@ TRANSITIONS: dict[str, Transition] = {
             S.AWAITING_SELLER,
             (Role.BUYER,),
             starts="seller_response",
+            button="Submit dispute",
+            summary="Submit the draft: the seller sees the case from now on (buyer).",
+            notice="{ref}: a new dispute was opened",
         ),
         _t(
             "accept_claim",
@@ -205,6 +223,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.RESOLVED,
             (Role.SELLER,),
             starts=SETTLE,
+            summary="Accept the buyer's claim as asked (seller).",
+            notice="{ref}: the seller accepted the claim",
         ),
         _t(
             "reject_claim",
@@ -213,6 +233,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.NEGOTIATING,
             (Role.SELLER,),
             starts="negotiation",
+            summary="Reject the claim and negotiate (seller).",
+            notice="{ref}: the seller rejected the claim",
         ),
         _t(
             "make_offer",
@@ -222,8 +244,18 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER, Role.SELLER),
             starts="negotiation",
             guards=("seller_first",),
+            summary="Offer a refund, a return and refund, or a replacement.",
+            notice="{ref}: a new offer",
         ),
-        _t("request_refund", "Request a refund", (S.NEGOTIATING,), S.NEGOTIATING, (Role.BUYER,)),
+        _t(
+            "request_refund",
+            "Request a refund",
+            (S.NEGOTIATING,),
+            S.NEGOTIATING,
+            (Role.BUYER,),
+            summary="Request a refund with an amount and a rationale (buyer).",
+            notice="{ref}: the buyer requested a refund",
+        ),
         _t(
             "decline_offer",
             "Decline the offer",
@@ -231,6 +263,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.NEGOTIATING,
             (Role.BUYER, Role.SELLER),
             guards=("offer_recipient",),
+            summary="Decline the open offer (the side it was made to).",
+            notice="{ref}: the offer was declined",
         ),
         _t(
             "accept_offer",
@@ -240,6 +274,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER, Role.SELLER),
             starts=SETTLE,
             guards=("offer_recipient",),
+            summary="Accept the open offer: amicable and final (the side it was made to).",
+            notice="{ref}: the offer was accepted",
         ),
         _t(
             "escalate",
@@ -248,6 +284,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.UNDER_REVIEW,
             (Role.BUYER, Role.SELLER),
             starts="mediator_review",
+            summary="Switch to a formal dispute: the platform decides (either party).",
+            notice="{ref}: switched to a formal dispute",
         ),
         _t(
             "seller_silence",
@@ -258,6 +296,7 @@ TRANSITIONS: dict[str, Transition] = {
             starts="mediator_review",
             guards=("deadline_passed",),
             alternatives=(S.RESOLVED,),
+            notice="{ref}: the seller did not respond in time",
         ),
         _t(
             "negotiation_timeout",
@@ -267,6 +306,7 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.SYSTEM,),
             starts="mediator_review",
             guards=("deadline_passed",),
+            notice="{ref}: the negotiation ran out of time; the platform reviews the case",
         ),
         _t(
             "request_info",
@@ -276,6 +316,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.MEDIATOR, Role.SENIOR),
             starts="info_response",
             guards=("assignee",),
+            summary="Ask one party a question, with a deadline (mediator).",
+            notice="{ref}: the mediator asks for information",
         ),
         _t(
             "provide_info",
@@ -285,6 +327,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER, Role.SELLER),
             starts="mediator_review",
             guards=("asked_party",),
+            summary="Answer the mediator's question (the party asked).",
+            notice="{ref}: information provided to the mediator",
         ),
         _t(
             "info_timeout",
@@ -294,6 +338,7 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.SYSTEM,),
             starts="mediator_review",
             guards=("deadline_passed",),
+            notice="{ref}: the requested information did not come in time",
         ),
         _t(
             "review_overdue",
@@ -302,6 +347,7 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             (Role.SYSTEM,),
             guards=("deadline_passed",),
+            notice="{ref}: the review is overdue",
         ),
         _t(
             "decide",
@@ -311,6 +357,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.MEDIATOR, Role.SENIOR),
             starts="appeal_window",
             guards=("assignee",),
+            summary="Decide the case with a rationale both parties see (mediator).",
+            notice="{ref}: the platform decided",
         ),
         _t(
             "appeal",
@@ -321,6 +369,8 @@ TRANSITIONS: dict[str, Transition] = {
             starts="appeal_review",
             settlements=(Settlement.APPEAL_WINDOW,),
             guards=("not_yet_appealed",),
+            summary="Appeal the decision, once, with new information (a party).",
+            notice="{ref}: the decision was appealed",
         ),
         _t(
             "finalize",
@@ -332,6 +382,7 @@ TRANSITIONS: dict[str, Transition] = {
             settlements=(Settlement.APPEAL_WINDOW,),
             guards=("deadline_passed",),
             alternatives=(S.RESOLVED,),
+            notice="{ref}: the decision is final",
         ),
         _t(
             "decide_appeal",
@@ -342,6 +393,8 @@ TRANSITIONS: dict[str, Transition] = {
             starts=SETTLE,
             guards=("not_the_decider", "assignee"),
             alternatives=(S.RESOLVED,),
+            summary="Uphold or overturn the decision (senior mediator, not the first decider).",
+            notice="{ref}: the appeal was decided",
         ),
         _t(
             "ship_return",
@@ -351,6 +404,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER,),
             starts="return_receipt",
             settlements=(Settlement.RETURN_SHIPMENT,),
+            summary="Enter the return's carrier and tracking number (buyer).",
+            notice="{ref}: the return was shipped",
         ),
         _t(
             "confirm_return",
@@ -359,6 +414,8 @@ TRANSITIONS: dict[str, Transition] = {
             None,
             (Role.SELLER, Role.SYSTEM),
             settlements=(Settlement.RETURN_RECEIPT,),
+            summary="Confirm the return arrived: the refund is issued (seller).",
+            notice="{ref}: the return arrived",
         ),
         _t(
             "report_return_problem",
@@ -368,6 +425,8 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.SELLER,),
             starts="mediator_review",
             settlements=(Settlement.RETURN_RECEIPT,),
+            summary="Report a problem with what came back (seller).",
+            notice="{ref}: a problem with the return was reported",
         ),
         _t(
             "forfeit_return",
@@ -377,6 +436,7 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.SYSTEM,),
             settlements=(Settlement.RETURN_SHIPMENT,),
             guards=("deadline_passed",),
+            notice="{ref}: the return was not shipped in time",
         ),
         _t(
             "ship_replacement",
@@ -385,6 +445,8 @@ TRANSITIONS: dict[str, Transition] = {
             S.CLOSED,
             (Role.SELLER,),
             settlements=(Settlement.REPLACEMENT,),
+            summary="Enter the replacement's carrier and tracking number (seller).",
+            notice="{ref}: the replacement was shipped",
         ),
         _t(
             "replacement_timeout",
@@ -395,6 +457,7 @@ TRANSITIONS: dict[str, Transition] = {
             starts="mediator_review",
             settlements=(Settlement.REPLACEMENT,),
             guards=("deadline_passed",),
+            notice="{ref}: the replacement was not shipped in time",
         ),
         _t(
             "complete",
@@ -403,8 +466,17 @@ TRANSITIONS: dict[str, Transition] = {
             S.CLOSED,
             (Role.SYSTEM,),
             settlements=(Settlement.REFUNDING,),
+            notice="{ref}: the refund was paid and the case is closed",
         ),
-        _t("cancel", "Cancel dispute", BEFORE_RESOLVED, S.CANCELLED, (Role.BUYER,)),
+        _t(
+            "cancel",
+            "Cancel dispute",
+            BEFORE_RESOLVED,
+            S.CANCELLED,
+            (Role.BUYER,),
+            summary="Cancel the dispute; final (buyer, before resolution).",
+            notice="{ref}: the dispute was cancelled",
+        ),
     ]
 }
 

@@ -18,6 +18,7 @@ from disputes.choices import (
     Party,
     ReturnProblem,
 )
+from disputes.workflow import TRANSITIONS
 
 # What can be offered: every outcome but a rejection (the same as a buyer may ask for).
 OFFER_OUTCOMES = REQUESTED_OUTCOMES
@@ -126,36 +127,29 @@ class ReturnProblemInput(serializers.Serializer):
     note = Text(max_length=5000, required=False, allow_blank=True, default="")
 
 
-# transition name → (input, summary). The path is the name with dashes.
+# The input of each transition a person takes; its summary is the table's
+# (``Transition.summary``). The path is the name with dashes.
+INPUTS: dict[str, type[serializers.Serializer]] = {
+    "submit": NoInput,
+    "accept_claim": NoInput,
+    "reject_claim": RejectClaimInput,
+    "make_offer": MakeOfferInput,
+    "request_refund": RequestRefundInput,
+    "decline_offer": DeclineOfferInput,
+    "accept_offer": OfferRefInput,
+    "escalate": EscalateInput,
+    "request_info": RequestInfoInput,
+    "provide_info": ProvideInfoInput,
+    "decide": DecideInput,
+    "appeal": AppealInput,
+    "decide_appeal": DecideAppealInput,
+    "ship_return": ShipmentInput,
+    "confirm_return": NoInput,
+    "report_return_problem": ReturnProblemInput,
+    "ship_replacement": ShipmentInput,
+    "cancel": CancelInput,
+}
+# transition name → (input, summary).
 ACTIONS: dict[str, tuple[type[serializers.Serializer], str]] = {
-    "submit": (NoInput, "Submit the draft: the seller sees the case from now on (buyer)."),
-    "accept_claim": (NoInput, "Accept the buyer's claim as asked (seller)."),
-    "reject_claim": (RejectClaimInput, "Reject the claim and negotiate (seller)."),
-    "make_offer": (MakeOfferInput, "Offer a refund, a return and refund, or a replacement."),
-    "request_refund": (
-        RequestRefundInput,
-        "Request a refund with an amount and a rationale (buyer).",
-    ),
-    "decline_offer": (DeclineOfferInput, "Decline the open offer (the side it was made to)."),
-    "accept_offer": (
-        OfferRefInput,
-        "Accept the open offer: amicable and final (the side it was made to).",
-    ),
-    "escalate": (EscalateInput, "Switch to a formal dispute: the platform decides (either party)."),
-    "request_info": (RequestInfoInput, "Ask one party a question, with a deadline (mediator)."),
-    "provide_info": (ProvideInfoInput, "Answer the mediator's question (the party asked)."),
-    "decide": (DecideInput, "Decide the case with a rationale both parties see (mediator)."),
-    "appeal": (AppealInput, "Appeal the decision, once, with new information (a party)."),
-    "decide_appeal": (
-        DecideAppealInput,
-        "Uphold or overturn the decision (senior mediator, not the first decider).",
-    ),
-    "ship_return": (ShipmentInput, "Enter the return's carrier and tracking number (buyer)."),
-    "confirm_return": (NoInput, "Confirm the return arrived: the refund is issued (seller)."),
-    "report_return_problem": (ReturnProblemInput, "Report a problem with what came back (seller)."),
-    "ship_replacement": (
-        ShipmentInput,
-        "Enter the replacement's carrier and tracking number (seller).",
-    ),
-    "cancel": (CancelInput, "Cancel the dispute; final (buyer, before resolution)."),
+    name: (input_class, TRANSITIONS[name].summary) for name, input_class in INPUTS.items()
 }
