@@ -116,7 +116,9 @@ def _detail_context(
         "deadline_rule": deadline_sentence(dispute),
         "actions": [a for a in actions if a["name"] not in OFFER_ACTIONS],
         "offer_actions": [a for a in actions if a["name"] in OFFER_ACTIONS],
-        "events": timeline_for(user, dispute),
+        # The rows of the shared timeline (disputes/_timeline.html); a party's carry
+        # no bodies: the thread shows the messages.
+        "timeline": [{"event": event} for event in timeline_for(user, dispute)],
         "offers": offers,
         "open_offer": open_offer,
         "party": party,

@@ -121,7 +121,7 @@ def test_mediation_journey(browser, live_server, worker, settings, tmp_path, mai
 
     # 4. Mia decides a partial refund, citing the buyer's photo and the packing list.
     mediator_page.reload()
-    expect(mediator_page.get_by_test_id("timeline")).to_contain_text("provide_info")
+    expect(mediator_page.get_by_test_id("timeline")).to_contain_text("Provide information")
     mediator_page.locator("summary", has_text="Decide").first.click()
     form = mediator_page.locator("details[data-action=decide] form")
     form.get_by_label("Outcome").select_option("partial_refund")
