@@ -289,16 +289,10 @@ def _rows(covered: Covered, ids: Sequence[int], by: str) -> list[dict[str, Any]]
     return rows
 
 
-def verify_records(
-    disputes: Sequence[Any], events_of: Mapping[int, Sequence[Any]]
-) -> Iterator[RecordBreak]:
-    """Every covered row of these disputes against the seals in their chains.
-
-    One query per covered table for the whole batch (two for decisions).
-    """
+def rows_of(disputes: Sequence[Any]) -> dict[int, dict[tuple[str, int], dict[str, Any]]]:
+    """Every covered row of these disputes, by dispute and (record, id): one query per
+    covered table for the whole batch (two for decisions)."""
     ids = [d.pk for d in disputes]
-    expected = {d.pk: expected_from(events_of.get(d.pk, ())) for d in disputes}
-    reference = {d.pk: d.reference for d in disputes}
     actual: dict[int, dict[tuple[str, int], dict[str, Any]]] = {pk: {} for pk in ids}
     for covered in COVERED.values():
         if covered.record == "order":
@@ -309,11 +303,40 @@ def verify_records(
             actual[owner][(covered.record, row["pk"])] = row
     order_of = {d.pk: d.order_id for d in disputes}
     orders = {row["pk"]: row for row in _rows(COVERED["order"], list(set(order_of.values())), "pk")}
-    for dispute_id in ids:
-        order_id = order_of[dispute_id]
+    for dispute_id, order_id in order_of.items():
         if order_id in orders:
             actual[dispute_id][("order", order_id)] = orders[order_id]
-        yield from _compare(reference[dispute_id], expected[dispute_id], actual[dispute_id])
+    return actual
+
+
+def verify_records(
+    disputes: Sequence[Any], events_of: Mapping[int, Sequence[Any]]
+) -> Iterator[RecordBreak]:
+    """Every covered row of these disputes against the seals in their chains."""
+    actual = rows_of(disputes)
+    for dispute in disputes:
+        expected = expected_from(events_of.get(dispute.pk, ()))
+        yield from _compare(dispute.reference, expected, actual[dispute.pk])
+
+
+def unsealed(
+    disputes: Sequence[Any], events_of: Mapping[int, Sequence[Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    """The seals of the rows no event of their chain seals at all (a database from
+    before the seals), by dispute. A row with seals that differ is not among them:
+    that is a change, for ``verify_audit`` to report, never to seal over."""
+    actual = rows_of(disputes)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for dispute in disputes:
+        expected = expected_from(events_of.get(dispute.pk, ()))
+        seals = [
+            seal_values(record, pk, {name: row[name] for name in COVERED[record].fields})
+            for (record, pk), row in sorted(actual[dispute.pk].items())
+            if (record, pk) not in expected
+        ]
+        if seals:
+            found[dispute.pk] = seals
+    return found
 
 
 def _compare(

@@ -28,6 +28,7 @@ OTHER_KINDS: dict[str, Any] = {
     "redacted": _("Text removed by the platform"),
     "assigned": _("Case assigned to a mediator"),
     "case_file_exported": _("Case file exported"),
+    "records_sealed": _("Records sealed on upgrade"),
 }
 
 # The words people wrote, in the order they are worth showing.
