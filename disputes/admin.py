@@ -23,7 +23,8 @@ from disputes.models import (
     Offer,
     Refund,
 )
-from disputes.services.redaction import MIN_REASON, redact
+from disputes.services.redaction import redact
+from disputes.services.staff_reasons import MIN_REASON
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -24,20 +24,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from disputes.choices import Visibility
-from disputes.errors import BadAmount, InvalidInput, NotYours
+from disputes.errors import BadAmount, InvalidInput
 from disputes.models import Dispute
 from disputes.records import seal_values
+from disputes.services.amounts import amount_from
 from disputes.services.engine import append_event
 from disputes.services.refunds import committed_refunds
+from disputes.services.staff_reasons import staff_reason
 from orders.models import Order
 from orders.money import format_money, has_currency_precision
 
-MIN_REASON = 10
-MAX_REASON = 1000
 # The money fields a correction may change; the parties and the currency never do.
 CORRECTABLE = ("amount_paid", "total")
 LABELS = {"amount_paid": "amount paid", "total": "total"}
-MAX_AMOUNT = Decimal("1e12")  # what a money column (14 digits, 2 places) holds
 
 
 def correct_order(*, order: Order, actor: User, changes: dict[str, Any], reason: str) -> Order:
@@ -46,24 +45,19 @@ def correct_order(*, order: Order, actor: User, changes: dict[str, Any], reason:
     ``changes`` maps field names to new amounts; the fields whose value does not
     change are left out of the event. Returns the order as written.
     """
-    if not actor.is_staff:
-        raise NotYours("Only the platform's staff can correct an order.")
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise InvalidInput(
-            f"Say why the order is corrected (at least {MIN_REASON} characters), such as "
-            "the payment provider's statement.",
-            field="reason",
-        )
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(f"The reason can have at most {MAX_REASON} characters.", field="reason")
+    reason = staff_reason(
+        actor,
+        reason,
+        refusal="Only the platform's staff can correct an order.",
+        ask="Say why the order is corrected, such as the payment provider's statement",
+    )
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise InvalidInput(
             f"Only the amount paid and the total can be corrected, not {', '.join(sorted(unknown))}.",
             field=sorted(unknown)[0],
         )
-    wanted = {name: _amount(value, name) for name, value in changes.items()}
+    wanted = {name: amount_from(value, name, cents=False) for name, value in changes.items()}
 
     with transaction.atomic():
         locked, dispute_ids = _lock(order.pk)
@@ -101,18 +95,6 @@ def correct_order(*, order: Order, actor: User, changes: dict[str, Any], reason:
         _record(locked, dispute_ids, actor, changed, reason)
     order.refresh_from_db()
     return order
-
-
-def _amount(value: Any, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise BadAmount("Enter an amount such as 25.00.", field=field) from None
-    if not amount.is_finite() or amount < 0:
-        raise BadAmount("The amount must be zero or more.", field=field)
-    if amount >= MAX_AMOUNT:
-        raise BadAmount("That amount is far too large.", field=field)
-    return amount
 
 
 def _lock(order_pk: int) -> tuple[Order, list[int]]:

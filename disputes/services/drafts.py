@@ -19,9 +19,9 @@ from disputes.choices import (
 )
 from disputes.errors import BadAmount, InvalidInput, NotAllowedNow, NotYours, WindowClosed
 from disputes.models import Dispute
+from disputes.services.amounts import amount_from
 from disputes.services.engine import record_creation
 from disputes.services.refunds import refundable
-from disputes.services.transitions import _amount
 from orders.eligibility import dispute_eligibility
 from orders.models import Order
 
@@ -75,7 +75,7 @@ def _validate(
     text = (description or "").strip()
     if len(text) < 10:
         raise InvalidInput("Describe the problem in at least 10 characters.", field="description")
-    amount = _amount(claimed_amount, "claimed_amount")
+    amount = amount_from(claimed_amount, "claimed_amount")
     if amount <= 0:
         raise BadAmount("Claim an amount above zero.", field="claimed_amount")
     available = refundable(order)

@@ -16,25 +16,21 @@ from django.utils import timezone
 
 from accounts.models import User
 from disputes.choices import Visibility
-from disputes.errors import Conflict, InvalidInput, NotYours
+from disputes.errors import Conflict
 from disputes.models import Dispute, MediatorNote, Message
 from disputes.records import digest, record_of, seal_values
 from disputes.services.engine import append_event
-
-MIN_REASON = 10
+from disputes.services.staff_reasons import staff_reason
 
 
 def redact(*, record: Message | MediatorNote, actor: User, reason: str) -> Message | MediatorNote:
     """Remove the text of ``record`` for ``reason``; administrators only, once."""
-    if not actor.is_staff:
-        raise NotYours("Only administrators can redact a message or a note.")
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise InvalidInput(
-            f"Say why the text is removed (at least {MIN_REASON} characters), "
-            "such as the court order or the erasure request.",
-            field="reason",
-        )
+    reason = staff_reason(
+        actor,
+        reason,
+        refusal="Only administrators can redact a message or a note.",
+        ask="Say why the text is removed, such as the court order or the erasure request",
+    )
     model = type(record)
     kind = record_of(record).record
     now = timezone.now()

@@ -280,8 +280,9 @@ def refund_record_outside(
     a ``settled_outside`` refund of its own, within what may still be refunded on
     the order (paid >= refunded), and the case closes as a paid refund closes it.
     Returns the new refund."""
+    from disputes.services.amounts import amount_from
     from disputes.services.engine import append_event
-    from disputes.services.transitions import _amount, dispute_complete
+    from disputes.services.transitions import dispute_complete
 
     _check_lead(actor)
     reference = (reference or "").strip()
@@ -291,7 +292,7 @@ def refund_record_outside(
         )
     if len(reference) > Refund._meta.get_field("provider_reference").max_length:  # type: ignore[operator]
         raise InvalidInput("The reference can have at most 64 characters.", field="reference")
-    paid = _amount(amount)
+    paid = amount_from(amount)
     if paid <= 0:
         raise BadAmount("The payment must be more than zero.", field="amount")
     with transaction.atomic():

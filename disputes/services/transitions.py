@@ -35,6 +35,7 @@ from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, Wi
 from disputes.models import Appeal, Decision, Dispute, Offer, Refund, ReturnShipment
 from disputes.notifications import concerned
 from disputes.records import seal, seal_values
+from disputes.services.amounts import amount_from
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import Role
@@ -42,8 +43,6 @@ from disputes.workflow import Role
 # A timeout's changes for a batch of locked disputes, in their order.
 BatchBuild = Callable[[Sequence[Dispute]], list[Change]]
 
-# money_field: 14 digits, 2 after the point.
-MAX_AMOUNT = Decimal("1e12")
 REFUND_OUTCOMES = (Outcome.FULL_REFUND, Outcome.PARTIAL_REFUND)
 OFFER_OUTCOMES = (
     Outcome.FULL_REFUND,
@@ -63,21 +62,6 @@ def _text(value: str | None, field: str, what: str, *, min_length: int = 1) -> s
             raise InvalidInput(f"{what} needs at least {min_length} characters.", field=field)
         raise InvalidInput(f"{what} is required.", field=field)
     return value
-
-
-def _amount(value: Any, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        raise BadAmount("Enter an amount such as 25.00.", field=field) from None
-    if not amount.is_finite() or amount < 0:
-        raise BadAmount("The amount must be zero or more.", field=field)
-    if amount >= MAX_AMOUNT:
-        # Beyond what a money column holds (and what quantize() can handle).
-        raise BadAmount("That amount is far too large.", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise BadAmount("The amount can have at most two decimal places.", field=field)
-    return amount
 
 
 def _refundable(dispute: Dispute) -> Decimal:
@@ -316,7 +300,7 @@ def dispute_make_offer(
             "Choose what you offer: a refund, a return and refund, or a replacement.",
             field="outcome",
         )
-    value = _amount(amount)
+    value = amount_from(amount)
 
     def build(d: Dispute, role: Role) -> Change:
         money = _check_money(d, outcome, value)
@@ -330,7 +314,7 @@ def dispute_request_refund(
 ) -> Dispute:
     """negotiating → negotiating (buyer): "Request a refund" is the buyer's offer of a
     refund with an amount and a rationale."""
-    value = _amount(amount)
+    value = amount_from(amount)
     reason = _text(rationale, "rationale", "The rationale")
 
     def build(d: Dispute, role: Role) -> Change:
@@ -572,7 +556,7 @@ def dispute_decide(
     if reason_code not in DecisionReason.values:
         raise InvalidInput("Choose a reason code.", field="reason_code")
     text = _text(rationale, "rationale", "The rationale", min_length=20)
-    value = _amount(refund_amount, "refund_amount")
+    value = amount_from(refund_amount, "refund_amount")
 
     def build(d: Dispute, role: Role) -> Change:
         money = _check_money(d, outcome, value, field="refund_amount")
@@ -662,7 +646,7 @@ def dispute_decide_appeal(
     text = _text(rationale, "rationale", "The rationale", min_length=20)
     if result == AppealResult.OVERTURNED and outcome not in Outcome.values:
         raise InvalidInput("Choose the new outcome.", field="outcome")
-    value = _amount(refund_amount, "refund_amount")
+    value = amount_from(refund_amount, "refund_amount")
 
     def build(d: Dispute, role: Role) -> Change:
         if result == AppealResult.UPHELD:
