@@ -323,16 +323,23 @@ def unsealed(
     disputes: Sequence[Any], events_of: Mapping[int, Sequence[Any]]
 ) -> dict[int, list[dict[str, Any]]]:
     """The seals of the rows no event of their chain seals at all (a database from
-    before the seals), by dispute. A row with seals that differ is not among them:
-    that is a change, for ``verify_audit`` to report, never to seal over."""
+    before the seals), by dispute. Not among them: a row with seals that differ (a
+    change, for ``verify_audit`` to report, never to seal over), and a row that came
+    after the seals did, which its own event would have sealed (an insertion): once
+    a chain has a seal, only rows written before its first sealed event qualify, and
+    only those that carry their time (a refund, the dispute and the order are sealed
+    by their first event since the upgrade)."""
     actual = rows_of(disputes)
     found: dict[int, list[dict[str, Any]]] = {}
     for dispute in disputes:
-        expected = expected_from(events_of.get(dispute.pk, ()))
+        events = events_of.get(dispute.pk, ())
+        expected = expected_from(events)
+        since = next((e.created_at for e in events if (e.details or {}).get("sealed")), None)
         seals = [
             seal_values(record, pk, {name: row[name] for name in COVERED[record].fields})
             for (record, pk), row in sorted(actual[dispute.pk].items())
             if (record, pk) not in expected
+            and (since is None or ("created_at" in row and row["created_at"] < since))
         ]
         if seals:
             found[dispute.pk] = seals

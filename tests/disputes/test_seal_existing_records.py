@@ -67,3 +67,19 @@ def test_a_changed_row_is_never_sealed_over(negotiated):
     Message.objects.filter(pk=message.pk).update(body="I am happy with the mugs.")
     assert "Sealed 0 row(s)" in _seal()
     assert f"message {message.pk}, field body: differs from its seal" in _audit()
+
+
+def test_a_row_inserted_after_the_upgrade_is_not_sealed(negotiated):
+    _as_before_the_seals(negotiated)
+    _seal()
+    # A row slipped in afterwards, around the services: no event sealed it, and the
+    # command does not either (it came after the chain's first seal).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO disputes_message (dispute_id, author_id, body, visibility, created_at) "
+            "VALUES (%s, %s, 'Forged', 'all', clock_timestamp()) RETURNING id",
+            [negotiated.pk, negotiated.buyer_id],
+        )
+        (pk,) = cursor.fetchone()
+    assert "Sealed 0 row(s)" in _seal()
+    assert f"message {pk}: no event of the chain seals it (inserted)" in _audit()
