@@ -62,14 +62,14 @@ def test_each_timeout_has_its_service_and_only_timeouts_are_batched():
 
 
 @pytest.mark.parametrize("name", sorted(BY_PEOPLE))
-def test_the_api_and_the_page_expose_each_action(name):
+def test_the_api_has_a_route_for_each_action(name):
     try:
         api = reverse(f"api:dispute-{name.replace('_', '-')}", kwargs={"id": "DSP-X"})
     except NoReverseMatch:
         pytest.fail(f"no API route for {name}")
     assert api.endswith(f"/{name.replace('_', '-')}/")
-    page = reverse("disputes:act", kwargs={"reference": "DSP-X", "name": name})
-    assert page.endswith(f"/act/{name}/")
+    # The page's action URL takes any name; which it answers is what
+    # tests/security/test_door_parity.py posts to, door by door.
 
 
 def test_every_event_kind_the_code_writes_has_a_timeline_label():
