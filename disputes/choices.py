@@ -11,6 +11,7 @@ class DisputeState(models.TextChoices):
     NEGOTIATING = "negotiating", _("Negotiating")
     UNDER_REVIEW = "under_review", _("Under review")
     AWAITING_INFO = "awaiting_info", _("Awaiting information")
+    PROPOSED = "proposed", _("Platform proposal")
     RESOLVED = "resolved", _("Resolved")
     APPEALED = "appealed", _("Appealed")
     CLOSED = "closed", _("Closed")

@@ -126,6 +126,16 @@ SCENARIOS: dict[str, tuple[Scenario, str]] = {
         ),
         "partial_refund",
     ),
+    "proposed": (
+        lambda d, p: services.dispute_propose(
+            dispute=(reviewed := _under_review(d, p)),
+            actor=_working_mediator(reviewed, p),
+            outcome="partial_refund",
+            refund_amount=_part(reviewed, "0.5"),
+            rationale="Half of the units arrived broken and the rest are usable: half the price back is fair to both.",
+        ),
+        "partial_refund",
+    ),
     "resolved_appeal_window": (_decided, "partial_refund"),
     "resolved_return": (_accepted_return, "return_and_refund"),
     "appealed": (

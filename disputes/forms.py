@@ -1,5 +1,6 @@
-"""The forms of the dispute page: one per transition a person can take, plus messages
-and the "Start a dispute" form. They only parse input; the services decide."""
+"""The forms of the dispute page: one per transition a person can take (built from
+its declared inputs), plus messages and the "Start a dispute" form. They only parse
+input; the services decide."""
 
 from __future__ import annotations
 
@@ -8,20 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disputes.choices import (
-    ALL_REASON_CODES,
-    REASONS,
-    REQUESTED_OUTCOMES,
-    AppealResult,
-    DecisionReason,
-    DisputeType,
-    Outcome,
-    Party,
-    ReturnProblem,
-)
-from disputes.workflow import TRANSITIONS
-
-OFFER_OUTCOMES = [c for c in Outcome.choices if c[0] != Outcome.CLAIM_REJECTED]
+from disputes.choices import ALL_REASON_CODES, REASONS, REQUESTED_OUTCOMES, DisputeType
+from disputes.inputs import Field as In
+from disputes.inputs import Kind
+from disputes.workflow import BY_PEOPLE, TRANSITIONS
 
 
 def money(label: Any, *, required: bool = True) -> forms.DecimalField:
@@ -30,78 +21,8 @@ def money(label: Any, *, required: bool = True) -> forms.DecimalField:
     )
 
 
-class NoFields(forms.Form):
-    pass
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note for the buyer"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
-class OfferForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("What you offer"), choices=OFFER_OUTCOMES)
-    amount = money(_("Refund amount"), required=False)
-    note = forms.CharField(
-        label=_("Message with the offer"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-    def clean_amount(self) -> object:
-        return self.cleaned_data.get("amount") or 0
-
-
-class RequestRefundForm(forms.Form):
-    amount = money(_("Amount"))
-    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class RespondToOfferForm(forms.Form):
-    offer = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
-class AcceptOfferForm(forms.Form):
-    offer = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class EscalateForm(forms.Form):
-    justification = forms.CharField(
-        label=_("Why the platform should decide"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("At least 10 characters. Say what you tried and where you disagree."),
-    )
-    confirm = forms.BooleanField(
-        label=_(
-            "I understand that a mediator will review the case and decide, and that open offers end now."
-        )
-    )
-
-
-class RequestInfoForm(forms.Form):
-    party = forms.ChoiceField(label=_("Ask"), choices=Party.choices)
-    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
-    respond_within_days = forms.IntegerField(
-        label=_("Days to answer"),
-        required=False,
-        min_value=1,
-        max_value=30,
-        help_text=_("Leave empty for the usual time."),
-    )
-
-
 class CitesEvidence(forms.Form):
     """A decision's "evidence relied on": checkboxes over the case's items only."""
-
-    evidence_ids = forms.TypedMultipleChoiceField(
-        label=_("Evidence relied on"),
-        coerce=int,
-        required=False,
-        choices=[],
-        widget=forms.CheckboxSelectMultiple,
-    )
 
     def cite_from(self, items: Any) -> None:
         """The case's items (hidden ones left out): anything else is "not a valid choice"."""
@@ -115,109 +36,80 @@ class CitesEvidence(forms.Form):
         ]
 
 
-class ProvideInfoForm(forms.Form):
-    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class DecideForm(CitesEvidence):
-    field_order = (
-        "outcome",
-        "refund_amount",
-        "reason_code",
-        "rules_applied",
-        "evidence_ids",
-        "rationale",
-    )
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    refund_amount = money(_("Refund amount"), required=False)
-    reason_code = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
-    rules_applied = forms.CharField(
-        label=_("Rules applied"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    rationale = forms.CharField(
-        label=_("Rationale (both parties read it)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("At least 20 characters."),
-    )
-
-    def clean_refund_amount(self) -> object:
-        return self.cleaned_data.get("refund_amount") or 0
-
-
-class AppealForm(forms.Form):
-    explanation = forms.CharField(
-        label=_("Why the decision should change"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("At least 20 characters. Bring new information; add new evidence above."),
-    )
-
-
-class DecideAppealForm(CitesEvidence):
-    field_order = ("result", "outcome", "refund_amount", "evidence_ids", "rationale")
-    result = forms.ChoiceField(label=_("Result"), choices=AppealResult.choices)
-    outcome = forms.ChoiceField(
-        label=_("New outcome (when overturned)"),
-        choices=[("", "—"), *Outcome.choices],
-        required=False,
-    )
-    refund_amount = money(_("Refund amount"), required=False)
-    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 4}))
-
-    def clean_refund_amount(self) -> object:
-        return self.cleaned_data.get("refund_amount") or 0
-
-
-class ShipmentForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=64)
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
-
-
-class ReturnProblemForm(forms.Form):
-    problem = forms.ChoiceField(label=_("What came back"), choices=ReturnProblem.choices)
-    note = forms.CharField(
-        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    confirm = forms.BooleanField(
-        label=_(
-            "I understand that a cancelled dispute cannot be reopened and this order cannot be disputed again."
+def _field(spec: In) -> forms.Field:
+    label, help_text = _(spec.label), _(spec.help) if spec.help else ""
+    if spec.kind in (Kind.TEXT, Kind.LINE):
+        widget = forms.Textarea(attrs={"rows": spec.rows}) if spec.kind == Kind.TEXT else None
+        return forms.CharField(
+            label=label,
+            required=spec.required,
+            max_length=spec.max_length,
+            widget=widget,
+            help_text=help_text,
         )
-    )
+    if spec.kind == Kind.MONEY:
+        return money(label, required=spec.required)
+    if spec.kind == Kind.CHOICE:
+        choices = list(spec.choices) if spec.required else [("", "—"), *spec.choices]
+        return forms.ChoiceField(
+            label=label, choices=choices, required=spec.required, help_text=help_text
+        )
+    if spec.kind == Kind.REF:
+        return forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    if spec.kind == Kind.DAYS:
+        return forms.IntegerField(
+            label=label,
+            required=False,
+            min_value=spec.minimum,
+            max_value=spec.maximum,
+            help_text=help_text,
+        )
+    if spec.kind == Kind.EVIDENCE:
+        return forms.TypedMultipleChoiceField(
+            label=label,
+            coerce=int,
+            required=False,
+            choices=[],
+            widget=forms.CheckboxSelectMultiple,
+        )
+    assert spec.kind == Kind.CONFIRM, spec.kind
+    return forms.BooleanField(label=label)
 
 
-# The form of each transition a person takes; its button's words are the table's
-# (``Transition.button_label``; SPEC section 10's words where it has them).
-FORMS: dict[str, type[forms.Form]] = {
-    "submit": NoFields,
-    "accept_claim": NoFields,
-    "reject_claim": NoteForm,
-    "make_offer": OfferForm,
-    "request_refund": RequestRefundForm,
-    "decline_offer": RespondToOfferForm,
-    "accept_offer": AcceptOfferForm,
-    "escalate": EscalateForm,
-    "request_info": RequestInfoForm,
-    "provide_info": ProvideInfoForm,
-    "decide": DecideForm,
-    "appeal": AppealForm,
-    "decide_appeal": DecideAppealForm,
-    "ship_return": ShipmentForm,
-    "confirm_return": NoFields,
-    "report_return_problem": ReturnProblemForm,
-    "ship_replacement": ShipmentForm,
-    "cancel": CancelForm,
-}
+def _empty_as(name: str, value: object) -> Any:
+    def clean(self: forms.Form) -> object:
+        return self.cleaned_data.get(name) or value
+
+    return clean
+
+
+def form_for(name: str) -> type[forms.Form]:
+    """The page's form of transition ``name``, from its declared inputs."""
+    specs = TRANSITIONS[name].inputs
+    attrs: dict[str, Any] = {spec.name: _field(spec) for spec in specs}
+    for spec in specs:
+        # An amount left empty is none (0), a choice left empty is None: as the API's defaults.
+        if spec.kind == Kind.MONEY and not spec.required:
+            attrs[f"clean_{spec.name}"] = _empty_as(spec.name, 0)
+        if spec.kind == Kind.CHOICE and not spec.required:
+            attrs[f"clean_{spec.name}"] = _empty_as(spec.name, None)
+    cites = any(spec.kind == Kind.EVIDENCE for spec in specs)
+    base = CitesEvidence if cites else forms.Form
+    title = "".join(part.title() for part in name.split("_"))
+    return type(f"{title}Form", (base,), attrs)
+
+
+# The form of each transition a person takes, built from its declaration; its
+# button's words are the table's (``Transition.button_label``).
+FORMS: dict[str, type[forms.Form]] = {name: form_for(name) for name in BY_PEOPLE}
 # transition -> (form, button label), for the pages.
 ACTION_FORMS: dict[str, tuple[type[forms.Form], Any]] = {
     name: (form, _(TRANSITIONS[name].button_label)) for name, form in FORMS.items()
 }
 # Fields that only confirm; not passed to the service.
-CONFIRMATIONS = {"confirm"}
+CONFIRMATIONS = {
+    spec.name for t in TRANSITIONS.values() for spec in t.inputs if spec.kind == Kind.CONFIRM
+}
 
 
 class MessageForm(forms.Form):

@@ -101,6 +101,16 @@ class Dispute(models.Model):
     )
     buyer_appealed = models.BooleanField(default=False, editable=False)
     seller_appealed = models.BooleanField(default=False, editable=False)
+    # proposed: the party that has accepted the platform's proposal (the other
+    # one has not yet answered). The proposal itself is its ``propose`` event.
+    # (Defaults in the database too: rows written by raw SQL, the bench's bulk seed,
+    # get them.)
+    proposal_accepted_by = models.CharField(
+        max_length=8, choices=Party.choices, blank=True, default="", db_default="", editable=False
+    )
+    # The party that must act took its one extension of the current wait
+    # (SPEC 13.2); every new wait starts without one.
+    deadline_extended = models.BooleanField(default=False, db_default=False, editable=False)
 
     # The resolution: what was agreed or decided, and how.
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True, editable=False)
@@ -141,7 +151,7 @@ class Dispute(models.Model):
             models.Index(
                 fields=["deadline_at", "id", "state"],
                 name="dispute_queue_deadline",
-                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
             ),
             # ...and its counts per filter, read from this index alone (an index-only
             # scan: every column they filter on is in it; key columns rather than
@@ -157,7 +167,7 @@ class Dispute(models.Model):
                     "submitted_at",
                 ],
                 name="dispute_queue_counts",
-                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
             ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
@@ -180,7 +190,7 @@ class Dispute(models.Model):
             models.Index(
                 fields=["assigned_mediator"],
                 name="dispute_open_by_mediator",
-                condition=Q(state__in=["under_review", "awaiting_info", "appealed"]),
+                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
             ),
         ]
         constraints = [

@@ -32,6 +32,7 @@ CATEGORY_OF_KIND = {
     "message": NotificationCategory.MESSAGES,
     "evidence_added": NotificationCategory.EVIDENCE,
     "reminder": NotificationCategory.DEADLINES,
+    "extend_deadline": NotificationCategory.DEADLINES,
 }
 
 # What each event says, in a line; {ref} is the dispute's reference: the transitions'

@@ -54,8 +54,6 @@ def take_action(request: HttpRequest, user: User, dispute: Dispute, name: str) -
     if not form.is_valid():
         return form
     arguments = {k: v for k, v in form.cleaned_data.items() if k not in CONFIRMATIONS}
-    if name == "decide_appeal" and not arguments.get("outcome"):
-        arguments["outcome"] = None
     try:
         service: Any = SERVICES[name]
         service(dispute=dispute, actor=user, **arguments)

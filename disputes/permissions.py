@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from disputes.choices import DisputeState as S
 from disputes.choices import Party
 from disputes.errors import NotYourCase
-from disputes.workflow import TRANSITIONS, Role, Transition
+from disputes.workflow import RULES, TRANSITIONS, Role, Transition, WaitsOn
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -57,6 +57,28 @@ def _assignee(d: Dispute, role: Role, user: User | None) -> bool:
     return d.assigned_mediator_id == user.pk or user.is_mediation_lead
 
 
+def _not_yet_accepted(d: Dispute, role: Role, user: User | None) -> bool:
+    return d.proposal_accepted_by != role.value
+
+
+def _must_act(d: Dispute, role: Role, user: User | None) -> bool:
+    # The wait is on this party, and it is one a party may ask more time for
+    # (SPEC 13.2: the seller's response, the asked party's answer, a return to
+    # ship), and it has not run out.
+    rule = RULES.get(d.deadline_rule)
+    if rule is None or not rule.extendable or d.deadline_at is None:
+        return False
+    if d.deadline_at <= timezone.now():
+        return False
+    if rule.waits_on == WaitsOn.ASKED_PARTY:
+        return d.info_requested_from == role.value
+    return rule.waits_on.value == role.value
+
+
+def _not_yet_extended(d: Dispute, role: Role, user: User | None) -> bool:
+    return not d.deadline_extended
+
+
 def _deadline_passed(d: Dispute, role: Role, user: User | None) -> bool:
     return d.deadline_at is not None and d.deadline_at <= timezone.now()
 
@@ -69,6 +91,9 @@ GUARDS: dict[str, Callable[[Dispute, Role, User | None], bool]] = {
     "not_the_decider": _not_the_decider,
     "assignee": _assignee,
     "deadline_passed": _deadline_passed,
+    "not_yet_accepted": _not_yet_accepted,
+    "must_act": _must_act,
+    "not_yet_extended": _not_yet_extended,
 }
 
 

@@ -72,6 +72,7 @@ DISPUTE_FIELDS = (
     "refund_amount",
     "resolution_kind",
     "decided_by_id",
+    "proposal_accepted_by",
 )
 # The order, once it has a dispute: its parties and money.
 ORDER_FIELDS = ("buyer_id", "seller_id", "currency", "total", "amount_paid")

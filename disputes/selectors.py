@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
-from disputes.choices import DisputeState, Visibility
+from disputes.choices import DisputeState, Outcome, Visibility
 from disputes.models import Decision, Dispute, DisputeEvent, Message, Notification, Offer
 from disputes.rows import ROW_FIELDS
 
 # The cases the platform works: what mediators see.
-PLATFORM_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
+PLATFORM_STATES = (
+    DisputeState.UNDER_REVIEW,
+    DisputeState.AWAITING_INFO,
+    DisputeState.PROPOSED,
+    DisputeState.APPEALED,
+)
 
 
 def disputes_visible_to(user: User) -> QuerySet[Dispute]:
@@ -129,3 +137,21 @@ def cited_for_viewer(decisions: list[Decision], visible_ids: set[int]) -> list[d
         shown = [item for item in cited if item.pk in visible_ids]
         rows.append({"decision": decision, "cited": shown, "withheld": len(cited) - len(shown)})
     return rows
+
+
+def current_proposal(dispute: Dispute) -> dict[str, Any]:
+    """The platform's proposal a case in ``proposed`` answers (SPEC 13.1): the details
+    of its last ``propose`` event (outcome, refund_amount, rationale); one query."""
+    event = DisputeEvent.objects.filter(dispute=dispute, kind="propose").latest("seq")
+    return dict(event.details)
+
+
+def proposal_shown(dispute: Dispute) -> dict[str, Any] | None:
+    """What the case pages show of the proposal being answered; None (no query) in any
+    other state."""
+    if dispute.state != DisputeState.PROPOSED:
+        return None
+    proposal = current_proposal(dispute)
+    outcome = proposal.get("outcome", "")
+    label = Outcome(outcome).label if outcome in Outcome.values else outcome
+    return {**proposal, "outcome_label": label, "amount": Decimal(str(proposal["refund_amount"]))}

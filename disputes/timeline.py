@@ -33,7 +33,7 @@ OTHER_KINDS: dict[str, Any] = {
 
 # The words people wrote, in the order they are worth showing.
 TEXT_KEYS = ("justification", "rationale", "explanation", "question", "answer", "note")
-WRITTEN_REASONS = ("cancel", "order_corrected")
+WRITTEN_REASONS = ("cancel", "order_corrected", "reject_proposal", "extend_deadline")
 
 
 def event_label(kind: str) -> Any:
@@ -67,6 +67,8 @@ def event_summary(kind: str, details: dict[str, Any], currency: str) -> str:
                     f"{label} {_money(change.get('from'), currency)} → "
                     f"{_money(change.get('to'), currency)}"
                 )
+    if kind == "extend_deadline" and isinstance(details.get("days"), int):
+        parts.append(str(_("The deadline moved by %(days)d days") % {"days": details["days"]}))
     # Only a cancellation's or a correction's "reason" is words someone wrote
     # (elsewhere it is a code).
     for key in (*TEXT_KEYS, "reason") if kind in WRITTEN_REASONS else TEXT_KEYS:

@@ -29,6 +29,7 @@ from disputes.selectors import (
     messages_for,
     notifications_for,
     offers_for,
+    proposal_shown,
     timeline_for,
 )
 from disputes.services import message_post
@@ -121,6 +122,7 @@ def _detail_context(
         "timeline": [{"event": event} for event in timeline_for(user, dispute)],
         "offers": offers,
         "open_offer": open_offer,
+        "proposal": proposal_shown(dispute),
         "party": party,
         "items": items,
         # The reasoned decisions, with the evidence they cite that this viewer may see.

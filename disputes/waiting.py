@@ -30,9 +30,12 @@ def waiting_party(dispute: Dispute) -> str:
     if rule is None:
         return "platform" if state in (S.UNDER_REVIEW, S.APPEALED) else "nobody"
     if rule.waits_on == WaitsOn.PARTIES:
-        if dispute.open_offer_party == Party.BUYER:
+        # The side that stands by an offer it made, or by the proposal it accepted,
+        # waits for the other.
+        standing = dispute.open_offer_party or dispute.proposal_accepted_by
+        if standing == Party.BUYER:
             return Party.SELLER
-        if dispute.open_offer_party == Party.SELLER:
+        if standing == Party.SELLER:
             return Party.BUYER
         return "parties"
     if rule.waits_on == WaitsOn.ASKED_PARTY:
@@ -87,7 +90,11 @@ def your_move_q(user: User) -> Q:
     own = Q(buyer=user) if role == Party.BUYER else Q(seller=user)
     move = (
         Q(deadline_rule__in=rules(WaitsOn(role)))
-        | (Q(deadline_rule__in=rules(WaitsOn.PARTIES)) & ~Q(open_offer_party=role))
+        | (
+            Q(deadline_rule__in=rules(WaitsOn.PARTIES))
+            & ~Q(open_offer_party=role)
+            & ~Q(proposal_accepted_by=role)
+        )
         | Q(deadline_rule__in=rules(WaitsOn.ASKED_PARTY), info_requested_from=role)
     )
     if role == Party.BUYER:

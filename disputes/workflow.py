@@ -17,8 +17,18 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from disputes import inputs as i
+from disputes.choices import (
+    REQUESTED_OUTCOMES,
+    AppealResult,
+    DecisionReason,
+    Outcome,
+    Party,
+    ReturnProblem,
+    Settlement,
+)
 from disputes.choices import DisputeState as S
-from disputes.choices import Settlement
+from disputes.inputs import Field as In
 
 if TYPE_CHECKING:
     from disputes.models import Dispute
@@ -53,6 +63,8 @@ class DeadlineRule:
     # "the seller has 3 days to respond" and "then the platform steps in".
     who_has: str
     then: str
+    # The party the wait is on may take ``extend_deadline`` once (SPEC 13.2).
+    extendable: bool = False
 
     @property
     def days(self) -> int:
@@ -72,6 +84,7 @@ RULES: dict[str, DeadlineRule] = {
             "seller_silence",
             "The seller has {days} days to respond",
             "then the platform steps in",
+            extendable=True,
         ),
         DeadlineRule(
             "negotiation",
@@ -93,6 +106,7 @@ RULES: dict[str, DeadlineRule] = {
             "info_timeout",
             "The {party} has {days} days to answer the mediator",
             "then the review continues without the answer",
+            extendable=True,
         ),
         DeadlineRule(
             "appeal_window",
@@ -114,6 +128,7 @@ RULES: dict[str, DeadlineRule] = {
             "forfeit_return",
             "The buyer has {days} days to ship the goods back and enter the tracking number",
             "then the refund is forfeited",
+            extendable=True,
         ),
         DeadlineRule(
             "return_receipt",
@@ -128,6 +143,13 @@ RULES: dict[str, DeadlineRule] = {
             "replacement_timeout",
             "The seller has {days} days to ship the replacement",
             "then the platform steps in",
+        ),
+        DeadlineRule(
+            "proposal_response",
+            WaitsOn.PARTIES,
+            "proposal_timeout",
+            "The parties have {days} days to accept or reject the platform's proposal",
+            "then the mediator decides",
         ),
     ]
 }
@@ -154,6 +176,9 @@ class Transition:
     button: str = ""
     summary: str = ""
     notice: str = ""
+    # What a person enters to take it (the page's form and the API's input both
+    # come from these: ``disputes.inputs``); empty for a bare button.
+    inputs: tuple[In, ...] = ()
 
     @property
     def button_label(self) -> str:
@@ -182,6 +207,7 @@ def _t(
     button: str = "",
     summary: str = "",
     notice: str = "",
+    inputs: tuple[In, ...] = (),
 ) -> Transition:
     return Transition(
         name,
@@ -196,10 +222,18 @@ def _t(
         button=button,
         summary=summary,
         notice=notice,
+        inputs=inputs,
     )
 
 
-BEFORE_RESOLVED = (S.DRAFT, S.AWAITING_SELLER, S.NEGOTIATING, S.UNDER_REVIEW, S.AWAITING_INFO)
+BEFORE_RESOLVED = (
+    S.DRAFT,
+    S.AWAITING_SELLER,
+    S.NEGOTIATING,
+    S.UNDER_REVIEW,
+    S.AWAITING_INFO,
+    S.PROPOSED,
+)
 SETTLE = "settle"
 
 TRANSITIONS: dict[str, Transition] = {
@@ -235,6 +269,7 @@ TRANSITIONS: dict[str, Transition] = {
             starts="negotiation",
             summary="Reject the claim and negotiate (seller).",
             notice="{ref}: the seller rejected the claim",
+            inputs=(i.text("note", "Note for the buyer", required=False),),
         ),
         _t(
             "make_offer",
@@ -246,6 +281,16 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("seller_first",),
             summary="Offer a refund, a return and refund, or a replacement.",
             notice="{ref}: a new offer",
+            inputs=(
+                i.choice("outcome", "What you offer", REQUESTED_OUTCOMES),
+                i.money(
+                    "amount",
+                    "Refund amount",
+                    required=False,
+                    help="The refund offered; 0 for a replacement.",
+                ),
+                i.text("note", "Message with the offer", required=False),
+            ),
         ),
         _t(
             "request_refund",
@@ -255,6 +300,7 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER,),
             summary="Request a refund with an amount and a rationale (buyer).",
             notice="{ref}: the buyer requested a refund",
+            inputs=(i.money("amount", "Amount"), i.text("rationale", "Rationale", rows=3)),
         ),
         _t(
             "decline_offer",
@@ -265,6 +311,10 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("offer_recipient",),
             summary="Decline the open offer (the side it was made to).",
             notice="{ref}: the offer was declined",
+            inputs=(
+                i.ref("offer", "The open offer's id."),
+                i.text("note", "Message", required=False),
+            ),
         ),
         _t(
             "accept_offer",
@@ -276,6 +326,7 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("offer_recipient",),
             summary="Accept the open offer: amicable and final (the side it was made to).",
             notice="{ref}: the offer was accepted",
+            inputs=(i.ref("offer", "The open offer's id."),),
         ),
         _t(
             "escalate",
@@ -286,6 +337,19 @@ TRANSITIONS: dict[str, Transition] = {
             starts="mediator_review",
             summary="Switch to a formal dispute: the platform decides (either party).",
             notice="{ref}: switched to a formal dispute",
+            inputs=(
+                i.text(
+                    "justification",
+                    "Why the platform should decide",
+                    min_length=10,
+                    rows=3,
+                    help="At least 10 characters. Say what you tried and where you disagree.",
+                ),
+                i.confirm(
+                    "confirm",
+                    "I understand that a mediator will review the case and decide, and that open offers end now.",
+                ),
+            ),
         ),
         _t(
             "seller_silence",
@@ -318,6 +382,17 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("assignee",),
             summary="Ask one party a question, with a deadline (mediator).",
             notice="{ref}: the mediator asks for information",
+            inputs=(
+                i.choice("party", "Ask", Party.choices),
+                i.text("question", "Question"),
+                i.days(
+                    "respond_within_days",
+                    "Days to answer",
+                    minimum=1,
+                    maximum=30,
+                    help="Leave empty for the usual time.",
+                ),
+            ),
         ),
         _t(
             "provide_info",
@@ -329,6 +404,7 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("asked_party",),
             summary="Answer the mediator's question (the party asked).",
             notice="{ref}: information provided to the mediator",
+            inputs=(i.text("answer", "Your answer", rows=3),),
         ),
         _t(
             "info_timeout",
@@ -359,6 +435,106 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("assignee",),
             summary="Decide the case with a rationale both parties see (mediator).",
             notice="{ref}: the platform decided",
+            inputs=(
+                i.choice("outcome", "Outcome", Outcome.choices),
+                i.money("refund_amount", "Refund amount", required=False),
+                i.choice("reason_code", "Reason", DecisionReason.choices),
+                i.text("rules_applied", "Rules applied", required=False),
+                i.evidence(),
+                i.text(
+                    "rationale",
+                    "Rationale (both parties read it)",
+                    min_length=20,
+                    max_length=10000,
+                    rows=4,
+                    help="At least 20 characters.",
+                ),
+            ),
+        ),
+        _t(
+            "propose",
+            "Propose a resolution",
+            (S.UNDER_REVIEW,),
+            S.PROPOSED,
+            (Role.MEDIATOR, Role.SENIOR),
+            starts="proposal_response",
+            guards=("assignee",),
+            summary="Propose a resolution with reasons; both parties accept it or not (mediator).",
+            notice="{ref}: the platform proposes a resolution",
+            inputs=(
+                i.choice("outcome", "Outcome", Outcome.choices),
+                i.money("refund_amount", "Refund amount", required=False),
+                i.text(
+                    "rationale",
+                    "Reasons (both parties read them)",
+                    min_length=20,
+                    max_length=10000,
+                    rows=4,
+                    help="At least 20 characters.",
+                ),
+            ),
+        ),
+        _t(
+            "accept_proposal",
+            "Accept the proposal",
+            (S.PROPOSED,),
+            None,
+            (Role.BUYER, Role.SELLER),
+            starts=SETTLE,
+            guards=("not_yet_accepted",),
+            # Once both parties have accepted: resolved, amicably (or closed).
+            alternatives=(S.RESOLVED, S.CLOSED),
+            summary="Accept the platform's proposal; when both parties have, it is final (a party).",
+            notice="{ref}: the platform's proposal was accepted",
+        ),
+        _t(
+            "reject_proposal",
+            "Reject the proposal",
+            (S.PROPOSED,),
+            S.UNDER_REVIEW,
+            (Role.BUYER, Role.SELLER),
+            starts="mediator_review",
+            summary="Reject the platform's proposal with a reason: the mediator decides (a party).",
+            notice="{ref}: the platform's proposal was rejected",
+            inputs=(
+                i.text(
+                    "reason",
+                    "Why you reject it",
+                    min_length=10,
+                    rows=3,
+                    help="At least 10 characters. The mediator reads it before deciding.",
+                ),
+            ),
+        ),
+        _t(
+            "proposal_timeout",
+            "The proposal was not accepted in time",
+            (S.PROPOSED,),
+            S.UNDER_REVIEW,
+            (Role.SYSTEM,),
+            starts="mediator_review",
+            guards=("deadline_passed",),
+            notice="{ref}: the proposal was not accepted in time; the mediator decides",
+        ),
+        _t(
+            "extend_deadline",
+            "Ask for more time",
+            (S.AWAITING_SELLER, S.AWAITING_INFO, S.RESOLVED),
+            None,
+            (Role.BUYER, Role.SELLER),
+            guards=("must_act", "not_yet_extended"),
+            button="Take more time",
+            summary="Move your deadline by a few days, once per stage, with a reason (the party that must act).",
+            notice="{ref}: the deadline was extended",
+            inputs=(
+                i.text(
+                    "reason",
+                    "Why you need more time",
+                    min_length=10,
+                    rows=2,
+                    help="At least 10 characters. The other side reads it.",
+                ),
+            ),
         ),
         _t(
             "appeal",
@@ -371,6 +547,16 @@ TRANSITIONS: dict[str, Transition] = {
             guards=("not_yet_appealed",),
             summary="Appeal the decision, once, with new information (a party).",
             notice="{ref}: the decision was appealed",
+            inputs=(
+                i.text(
+                    "explanation",
+                    "Why the decision should change",
+                    min_length=20,
+                    max_length=10000,
+                    rows=4,
+                    help="At least 20 characters. Bring new information; add new evidence above.",
+                ),
+            ),
         ),
         _t(
             "finalize",
@@ -395,6 +581,19 @@ TRANSITIONS: dict[str, Transition] = {
             alternatives=(S.RESOLVED,),
             summary="Uphold or overturn the decision (senior mediator, not the first decider).",
             notice="{ref}: the appeal was decided",
+            inputs=(
+                i.choice("result", "Result", AppealResult.choices),
+                i.choice(
+                    "outcome",
+                    "New outcome (when overturned)",
+                    Outcome.choices,
+                    required=False,
+                    help="The new outcome when the decision is overturned.",
+                ),
+                i.money("refund_amount", "Refund amount", required=False),
+                i.evidence(),
+                i.text("rationale", "Rationale", min_length=20, max_length=10000, rows=4),
+            ),
         ),
         _t(
             "ship_return",
@@ -406,6 +605,7 @@ TRANSITIONS: dict[str, Transition] = {
             settlements=(Settlement.RETURN_SHIPMENT,),
             summary="Enter the return's carrier and tracking number (buyer).",
             notice="{ref}: the return was shipped",
+            inputs=(i.line("carrier", "Carrier"), i.line("tracking_number", "Tracking number")),
         ),
         _t(
             "confirm_return",
@@ -427,6 +627,10 @@ TRANSITIONS: dict[str, Transition] = {
             settlements=(Settlement.RETURN_RECEIPT,),
             summary="Report a problem with what came back (seller).",
             notice="{ref}: a problem with the return was reported",
+            inputs=(
+                i.choice("problem", "What came back", ReturnProblem.choices),
+                i.text("note", "Details", required=False),
+            ),
         ),
         _t(
             "forfeit_return",
@@ -447,6 +651,7 @@ TRANSITIONS: dict[str, Transition] = {
             settlements=(Settlement.REPLACEMENT,),
             summary="Enter the replacement's carrier and tracking number (seller).",
             notice="{ref}: the replacement was shipped",
+            inputs=(i.line("carrier", "Carrier"), i.line("tracking_number", "Tracking number")),
         ),
         _t(
             "replacement_timeout",
@@ -476,11 +681,20 @@ TRANSITIONS: dict[str, Transition] = {
             (Role.BUYER,),
             summary="Cancel the dispute; final (buyer, before resolution).",
             notice="{ref}: the dispute was cancelled",
+            inputs=(
+                i.text("reason", "Reason (optional)", required=False),
+                i.confirm(
+                    "confirm",
+                    "I understand that a cancelled dispute cannot be reopened and this order cannot be disputed again.",
+                ),
+            ),
         ),
     ]
 }
 
 
+# The transitions a person takes (a page form and an API action each).
+BY_PEOPLE = tuple(name for name, t in TRANSITIONS.items() if t.roles - {Role.SYSTEM})
 # The transitions a mediator takes (from the case view): derived from the roles.
 MEDIATOR_ACTIONS = tuple(
     t.name for t in TRANSITIONS.values() if t.roles & {Role.MEDIATOR, Role.SENIOR}

@@ -3,6 +3,8 @@ keeps the file equal to it)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from disputes.workflow import RULES, TRANSITIONS
 
 
@@ -12,7 +14,9 @@ def mermaid() -> str:
     for t in TRANSITIONS.values():
         who = "/".join(sorted(r.value for r in t.roles))
         for source in sorted(t.sources):
-            for target in t.targets or (source,):
+            # An action inside a state loops on it (and may lead on, by outcome).
+            stays = (source,) if t.target is None else ()
+            for target in (*stays, *t.targets):
                 lines.append(f"    {source} --> {target}: {t.name} ({who})")
     lines += ["    closed --> [*]", "    cancelled --> [*]"]
     return "\n".join(lines)
@@ -47,12 +51,14 @@ def workflow_markdown() -> str:
         "",
         "## Deadlines",
         "",
-        "| rule | default | waits on | the parties read | when it passes |",
-        "|---|---|---|---|---|",
+        "| rule | default | waits on | the parties read | when it passes | more time |",
+        "|---|---|---|---|---|---|",
     ]
     for rule in RULES.values():
         text = rule.who_has.format(days=rule.days, party="party") + "; " + rule.then + "."
+        more = f"+{settings.DISPUTE_EXTENSION_DAYS} days, once" if rule.extendable else ""
         lines.append(
-            f"| `{rule.key}` | {rule.days} days | {rule.waits_on.value} | {text} | `{rule.on_timeout}` |"
+            f"| `{rule.key}` | {rule.days} days | {rule.waits_on.value} | {text} "
+            f"| `{rule.on_timeout}` | {more} |"
         )
     return "\n".join(lines) + "\n"

@@ -21,7 +21,12 @@ from disputes.models import Dispute
 from mediation.models import MediatorProfile
 
 # A mediator's open cases: the ones the platform is working on.
-OPEN_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
+OPEN_STATES = (
+    DisputeState.UNDER_REVIEW,
+    DisputeState.AWAITING_INFO,
+    DisputeState.PROPOSED,
+    DisputeState.APPEALED,
+)
 
 
 def roster(*, seniors_only: bool = False) -> QuerySet[MediatorProfile]:

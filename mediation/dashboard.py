@@ -62,6 +62,7 @@ OPEN_STATES = (
     DisputeState.NEGOTIATING,
     DisputeState.UNDER_REVIEW,
     DisputeState.AWAITING_INFO,
+    DisputeState.PROPOSED,
     DisputeState.RESOLVED,
     DisputeState.APPEALED,
 )

@@ -25,7 +25,7 @@ from disputes.permissions import is_senior
 from disputes.rows import ROW_FIELDS
 from disputes_site.search import NUL_MESSAGE, has_nul
 
-QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO)
+QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.PROPOSED)
 ASSIGNED_CHOICES = ("everyone", "me", "unassigned")
 # Most urgent first; the page's ids and its rows are each read in this order
 # (the partial index dispute_queue_deadline serves it).

@@ -33,6 +33,7 @@ from disputes.selectors import (
     decisions_for,
     messages_for,
     offers_for,
+    proposal_shown,
     timeline_for,
 )
 from disputes.services import message_post, note_add
@@ -152,6 +153,7 @@ def _case_context(
         "offers": list(offers_for(dispute)),
         "appeals": list(selectors.appeals_for(dispute)),
         "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
+        "proposal": proposal_shown(dispute),
         "actions": actions,
         "works_it": works_it,
         "may_take": dispute.assigned_mediator_id is None

@@ -88,6 +88,7 @@ DISPUTE_ORDERS: list[tuple[str, str, str]] = [
     ("negotiating_due", "buyer2@example.com", "seller@example.com"),
     ("under_review", "buyer@example.com", "seller@example.com"),
     ("awaiting_info", "buyer2@example.com", "seller2@example.com"),
+    ("proposed", "buyer@example.com", "seller2@example.com"),
     ("resolved_appeal_window", "buyer@example.com", "seller2@example.com"),
     ("resolved_return", "buyer2@example.com", "seller@example.com"),
     ("appealed", "buyer@example.com", "seller@example.com"),

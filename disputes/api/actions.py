@@ -1,155 +1,88 @@
 """The input of each transition the API offers: ``POST disputes/{id}/<action>/``.
 
-Every action is one service of ``disputes.services.SERVICES``; these
-serializers only check the shape of the input (types, choices, lengths), the
-services check everything else and raise typed errors.
+Every action is one service of ``disputes.services.SERVICES``; its serializer is
+built from the transition's declared inputs (``Transition.inputs``, the same the
+page's form comes from) and only checks the shape of the input (types, choices,
+lengths): the services check everything else and raise typed errors.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from disputes.api.fields import Money, Text
-from disputes.choices import (
-    REQUESTED_OUTCOMES,
-    AppealResult,
-    DecisionReason,
-    Outcome,
-    Party,
-    ReturnProblem,
-)
-from disputes.workflow import TRANSITIONS
-
-# What can be offered: every outcome but a rejection (the same as a buyer may ask for).
-OFFER_OUTCOMES = REQUESTED_OUTCOMES
+from disputes.inputs import Field as In
+from disputes.inputs import Kind
+from disputes.workflow import BY_PEOPLE, TRANSITIONS
 
 
-class NoInput(serializers.Serializer):
-    pass
+def _field(spec: In) -> serializers.Field | None:
+    label = spec.label or None
+    help_text = spec.help or None
+    if spec.kind in (Kind.TEXT, Kind.LINE):
+        optional: dict[str, Any] = {}
+        if not spec.required:
+            optional = {"required": False, "allow_blank": True, "default": ""}
+        return Text(
+            label=label,
+            help_text=help_text,
+            min_length=spec.min_length,
+            max_length=spec.max_length,
+            **optional,
+        )
+    if spec.kind == Kind.MONEY:
+        if spec.required:
+            return Money(label=label, help_text=help_text)
+        return Money(label=label, help_text=help_text, required=False, default="0")
+    if spec.kind == Kind.CHOICE:
+        if spec.required:
+            return serializers.ChoiceField(choices=spec.choices, label=label, help_text=help_text)
+        return serializers.ChoiceField(
+            choices=spec.choices,
+            label=label,
+            help_text=help_text,
+            required=False,
+            allow_null=True,
+            default=None,
+        )
+    if spec.kind == Kind.REF:
+        return serializers.IntegerField(min_value=1, max_value=2**62, help_text=help_text)
+    if spec.kind == Kind.DAYS:
+        return serializers.IntegerField(
+            label=label,
+            help_text=help_text,
+            min_value=spec.minimum,
+            max_value=spec.maximum,
+            required=False,
+            allow_null=True,
+            default=None,
+        )
+    if spec.kind == Kind.EVIDENCE:
+        return serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+            label=label,
+            help_text=help_text,
+            required=False,
+            default=list,
+            max_length=60,
+        )
+    # A confirmation box is the page's way to make sure; an API client means what it sends.
+    assert spec.kind == Kind.CONFIRM, spec.kind
+    return None
 
 
-class RejectClaimInput(serializers.Serializer):
-    note = Text(max_length=5000, required=False, allow_blank=True, default="")
+def serializer_for(name: str) -> type[serializers.Serializer]:
+    """The API's input of transition ``name``, from its declared inputs."""
+    fields = {spec.name: _field(spec) for spec in TRANSITIONS[name].inputs}
+    title = "".join(part.title() for part in name.split("_"))
+    attrs = {key: value for key, value in fields.items() if value is not None}
+    return type(f"{title}Input", (serializers.Serializer,), attrs)
 
 
-class MakeOfferInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=OFFER_OUTCOMES)
-    amount = Money(
-        required=False, default="0", help_text="The refund offered; 0 for a replacement."
-    )
-    note = Text(max_length=5000, required=False, allow_blank=True, default="")
-
-
-class OfferRefInput(serializers.Serializer):
-    offer = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The open offer's id.")
-
-
-class DeclineOfferInput(OfferRefInput):
-    note = Text(max_length=5000, required=False, allow_blank=True, default="")
-
-
-class RequestRefundInput(serializers.Serializer):
-    amount = Money()
-    rationale = Text(max_length=5000)
-
-
-class EscalateInput(serializers.Serializer):
-    justification = Text(
-        min_length=10,
-        max_length=5000,
-        help_text="Why the platform should decide (10 characters at least).",
-    )
-
-
-class RequestInfoInput(serializers.Serializer):
-    party = serializers.ChoiceField(choices=Party.choices)
-    question = Text(max_length=5000)
-
-
-class ProvideInfoInput(serializers.Serializer):
-    answer = Text(max_length=5000)
-
-
-class DecideInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    refund_amount = Money(required=False, default="0")
-    reason_code = serializers.ChoiceField(choices=DecisionReason.choices)
-    rationale = Text(
-        min_length=20, max_length=10000, help_text="Shown to both parties (20 characters at least)."
-    )
-    rules_applied = Text(max_length=5000, required=False, allow_blank=True, default="")
-    evidence_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
-        required=False,
-        default=list,
-        max_length=60,
-        help_text="The evidence the decision relied on: ids of this case's items (GET evidence/).",
-    )
-
-
-class AppealInput(serializers.Serializer):
-    explanation = Text(
-        min_length=20, max_length=10000, help_text="The new information (20 characters at least)."
-    )
-
-
-class DecideAppealInput(serializers.Serializer):
-    result = serializers.ChoiceField(choices=AppealResult.choices)
-    outcome = serializers.ChoiceField(
-        choices=Outcome.choices,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="The new outcome when the decision is overturned.",
-    )
-    refund_amount = Money(required=False, default="0")
-    rationale = Text(min_length=20, max_length=10000)
-    evidence_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
-        required=False,
-        default=list,
-        max_length=60,
-        help_text="The evidence the decision relied on: ids of this case's items (GET evidence/).",
-    )
-
-
-class CancelInput(serializers.Serializer):
-    reason = Text(max_length=5000, required=False, allow_blank=True, default="")
-
-
-class ShipmentInput(serializers.Serializer):
-    carrier = Text(max_length=64)
-    tracking_number = Text(max_length=64)
-
-
-class ReturnProblemInput(serializers.Serializer):
-    problem = serializers.ChoiceField(choices=ReturnProblem.choices)
-    note = Text(max_length=5000, required=False, allow_blank=True, default="")
-
-
-# The input of each transition a person takes; its summary is the table's
-# (``Transition.summary``). The path is the name with dashes.
-INPUTS: dict[str, type[serializers.Serializer]] = {
-    "submit": NoInput,
-    "accept_claim": NoInput,
-    "reject_claim": RejectClaimInput,
-    "make_offer": MakeOfferInput,
-    "request_refund": RequestRefundInput,
-    "decline_offer": DeclineOfferInput,
-    "accept_offer": OfferRefInput,
-    "escalate": EscalateInput,
-    "request_info": RequestInfoInput,
-    "provide_info": ProvideInfoInput,
-    "decide": DecideInput,
-    "appeal": AppealInput,
-    "decide_appeal": DecideAppealInput,
-    "ship_return": ShipmentInput,
-    "confirm_return": NoInput,
-    "report_return_problem": ReturnProblemInput,
-    "ship_replacement": ShipmentInput,
-    "cancel": CancelInput,
-}
-# transition name → (input, summary).
+# transition name → (input, summary) for every transition a person takes; the
+# path is the name with dashes.
 ACTIONS: dict[str, tuple[type[serializers.Serializer], str]] = {
-    name: (input_class, TRANSITIONS[name].summary) for name, input_class in INPUTS.items()
+    name: (serializer_for(name), TRANSITIONS[name].summary) for name in BY_PEOPLE
 }

@@ -26,15 +26,39 @@ from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
 from disputes.permissions import check_may_work, failed_guards, role_in
 from disputes.records import dispute_seal, seal
-from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for
+from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, next_reminder_at
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # The platform's phase: a case arriving in review from anywhere else (the
 # parties' phase: escalation, silence, timeouts, a return problem, an appeal)
 # gets a mediator; moving inside it (information asked and given) keeps one.
-PLATFORM_PHASE = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.APPEALED)
+PLATFORM_PHASE = (
+    DisputeState.UNDER_REVIEW,
+    DisputeState.AWAITING_INFO,
+    DisputeState.PROPOSED,
+    DisputeState.APPEALED,
+)
 # "Leave the current deadline as it is" (an action inside a state).
 KEEP = "keep"
+# Columns only the engine writes (from the table and the rule): a service's
+# free-form ``Change.fields`` naming one is a programming error.
+ENGINE_COLUMNS = frozenset(
+    {
+        "state",
+        "settlement",
+        "version",
+        "event_count",
+        "chain_head",
+        "assigned_mediator",
+        "assigned_mediator_id",
+        "deadline_at",
+        "deadline_rule",
+        "deadline_started_at",
+        "reminder_at",
+        "reminders_sent",
+        "deadline_extended",
+    }
+)
 
 
 @dataclass
@@ -51,6 +75,8 @@ class Change:
     recipients: Iterable[int] | None = None
     # A wait shorter or longer than the rule's default (a mediator's own deadline).
     duration: timedelta | None = None
+    # The current wait moved by this much, once (a party's extension, SPEC 13.2).
+    extend: timedelta | None = None
     # The seals of the rows the transition wrote besides the dispute (an offer, a
     # decision, a refund): ``disputes.records``. The dispute's own come from ``fields``.
     sealed: list[dict[str, Any]] = field(default_factory=list)
@@ -59,6 +85,7 @@ class Change:
 def deadline_fields(
     rule: str | None, now: datetime, duration: timedelta | None = None
 ) -> dict[str, Any]:
+    # Every new wait starts without an extension (SPEC 13.2: once per stage).
     if rule is None:
         return {
             "deadline_at": None,
@@ -66,6 +93,7 @@ def deadline_fields(
             "deadline_started_at": None,
             "reminder_at": None,
             "reminders_sent": 0,
+            "deadline_extended": False,
         }
     end, reminder = deadline_for(rule, now, duration)
     return {
@@ -74,7 +102,17 @@ def deadline_fields(
         "deadline_started_at": now,
         "reminder_at": reminder,
         "reminders_sent": 0,
+        "deadline_extended": False,
     }
+
+
+def extended_fields(locked: Dispute, by: timedelta) -> dict[str, Any]:
+    """The current wait, ``by`` longer: its reminders follow the new end."""
+    assert locked.deadline_at is not None
+    assert locked.deadline_started_at is not None
+    end = locked.deadline_at + by
+    reminder = next_reminder_at(locked.deadline_started_at, end, sent=locked.reminders_sent)
+    return {"deadline_at": end, "reminder_at": reminder, "deadline_extended": True}
 
 
 def lock(dispute_id: int) -> Dispute:
@@ -167,6 +205,14 @@ def plan_transition(
     transition = TRANSITIONS[name]
     from_state = locked.state
     target = change.target or transition.target or from_state
+    # The declaration says where a transition may lead; a service cannot go elsewhere,
+    # nor write what only the engine writes.
+    allowed = (*transition.targets, *((from_state,) if transition.target is None else ()))
+    if target not in allowed:
+        raise ValueError(f"{name} cannot lead to {target} (its declaration: {allowed}).")
+    forbidden = ENGINE_COLUMNS & set(change.fields)
+    if forbidden:
+        raise ValueError(f"{name} cannot write {sorted(forbidden)} itself: the engine does.")
     rule = change.rule
     if rule == KEEP and target != from_state and transition.starts not in (None, SETTLE):
         rule = transition.starts
@@ -182,6 +228,8 @@ def plan_transition(
         values.setdefault("is_overdue", False)
     if rule != KEEP:
         values.update(deadline_fields(rule, now, change.duration))
+    elif change.extend is not None:
+        values.update(extended_fields(locked, change.extend))
     own = dispute_seal(locked.pk, values)
     event = next_event(
         locked,

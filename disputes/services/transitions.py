@@ -35,6 +35,7 @@ from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, Wi
 from disputes.models import Appeal, Decision, Dispute, Offer, Refund, ReturnShipment
 from disputes.notifications import concerned
 from disputes.records import seal, seal_values
+from disputes.selectors import current_proposal
 from disputes.services.amounts import amount_from
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
@@ -595,6 +596,100 @@ def dispute_decide(
     return run_transition(dispute, actor, "decide", build)
 
 
+def dispute_propose(
+    *, dispute: Dispute, actor: User, outcome: str, refund_amount: Any, rationale: str
+) -> Dispute:
+    """under_review → proposed (the assigned mediator, SPEC 13.1): the platform proposes
+    a resolution with its reasons; both parties accept it, or either rejects it and
+    the mediator decides. The proposal is its event (nothing else holds it)."""
+    if outcome not in Outcome.values:
+        raise InvalidInput("Choose an outcome.", field="outcome")
+    text = _text(rationale, "rationale", "The reasons", min_length=20)
+    value = amount_from(refund_amount, "refund_amount")
+
+    def build(d: Dispute, role: Role) -> Change:
+        money = _check_money(d, outcome, value, field="refund_amount")
+        return Change(
+            fields={"proposal_accepted_by": "", "is_overdue": False},
+            details={"outcome": outcome, "refund_amount": money, "rationale": text},
+        )
+
+    return run_transition(dispute, actor, "propose", build)
+
+
+def dispute_accept_proposal(*, dispute: Dispute, actor: User) -> Dispute:
+    """proposed (a party): the first acceptance waits for the other party; the second
+    resolves the case as proposed, amicably (no appeal), as an accepted offer would."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        party = _party(role)
+        if not d.proposal_accepted_by:
+            return Change(fields={"proposal_accepted_by": party}, details={"party": party})
+        proposal = current_proposal(d)
+        amount = Decimal(str(proposal["refund_amount"]))
+        # The money is checked again: a refund may have been paid since the proposal.
+        _check_money(d, proposal["outcome"], amount, field="refund_amount")
+        change = _settle(d, proposal["outcome"], amount, final=False, kind=ResolutionKind.AMICABLE)
+        change.fields["proposal_accepted_by"] = ""
+        change.details = {"party": party, "outcome": proposal["outcome"], "amount": amount}
+        return change
+
+    return run_transition(dispute, actor, "accept_proposal", build)
+
+
+def dispute_reject_proposal(*, dispute: Dispute, actor: User, reason: str) -> Dispute:
+    """proposed → under_review (either party, with a reason): the mediator decides."""
+    text = _text(reason, "reason", "The reason", min_length=10)
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(
+            fields={"proposal_accepted_by": ""}, details={"party": _party(role), "reason": text}
+        )
+
+    return run_transition(dispute, actor, "reject_proposal", build)
+
+
+def dispute_proposal_timeout(*, dispute: Dispute) -> Dispute:
+    """proposed → under_review when the parties have not both accepted in time."""
+
+    return run_transition(dispute, None, "proposal_timeout", _one(_proposal_timeout_changes))
+
+
+def _proposal_timeout_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    return [
+        Change(
+            fields={"proposal_accepted_by": ""},
+            details={
+                "deadline_passed": "proposal_response",
+                "accepted_by": d.proposal_accepted_by,
+            },
+        )
+        for d in disputes
+    ]
+
+
+def dispute_extend_deadline(*, dispute: Dispute, actor: User, reason: str) -> Dispute:
+    """More time, once (SPEC 13.2): the party the current wait is on moves its deadline
+    by ``DISPUTE_EXTENSION_DAYS``, with a reason the other side reads."""
+    text = _text(reason, "reason", "The reason", min_length=10)
+    by = timedelta(days=settings.DISPUTE_EXTENSION_DAYS)
+
+    def build(d: Dispute, role: Role) -> Change:
+        assert d.deadline_at is not None  # the must_act guard
+        return Change(
+            extend=by,
+            details={
+                "party": _party(role),
+                "reason": text,
+                "rule": d.deadline_rule,
+                "days": by.days,
+                "deadline_at": (d.deadline_at + by).isoformat(),
+            },
+        )
+
+    return run_transition(dispute, actor, "extend_deadline", build)
+
+
 def dispute_appeal(*, dispute: Dispute, actor: User, explanation: str) -> Dispute:
     """resolved → appealed (a party, once each, within the appeal window, with new
     information): a senior mediator who did not decide the case reviews it."""
@@ -838,4 +933,5 @@ BATCH_BUILDS: dict[str, BatchBuild] = {
     "review_overdue": _review_overdue_changes,
     "forfeit_return": _forfeit_return_changes,
     "replacement_timeout": _replacement_timeout_changes,
+    "proposal_timeout": _proposal_timeout_changes,
 }

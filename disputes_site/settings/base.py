@@ -382,7 +382,10 @@ DISPUTE_DEADLINE_DAYS = {
     "return_shipment": env_int("DEADLINE_RETURN_SHIPMENT_DAYS", 10, minimum=1),
     "return_receipt": env_int("DEADLINE_RETURN_RECEIPT_DAYS", 10, minimum=1),
     "replacement_shipment": env_int("DEADLINE_REPLACEMENT_SHIPMENT_DAYS", 10, minimum=1),
+    "proposal_response": env_int("DEADLINE_PROPOSAL_RESPONSE_DAYS", 3, minimum=1),
 }
+# "More time, once" (SPEC 13.2): how far a party's one extension moves its deadline.
+DISPUTE_EXTENSION_DAYS = env_int("DISPUTE_EXTENSION_DAYS", 3, minimum=1)
 # Reminders go to whoever must act at these fractions of each wait.
 DISPUTE_REMINDER_PERCENTS = sorted(
     env_int_list("DISPUTE_REMINDER_PERCENTS", [50, 90], minimum=1, maximum=99)

@@ -81,6 +81,7 @@ def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order,
         "accept_claim",
         "reject_claim",
         "make_offer",
+        "extend_deadline",
     }
 
     offered = act(seller, ref, "make-offer", {"outcome": "partial_refund", "amount": "20.00"})
@@ -111,7 +112,8 @@ def test_formal_journey_offer_counter_escalate_info_decide_appeal(people, order,
         mediator, ref, "request-info", {"party": "seller", "question": "How were they packed?"}
     )
     assert asked["state"] == "awaiting_info"
-    assert view(seller, ref)["allowed_actions"] == ["provide_info"]
+    # The asked party answers, or takes more time once (SPEC 13.2).
+    assert view(seller, ref)["allowed_actions"] == ["provide_info", "extend_deadline"]
     assert "provide_info" not in view(buyer, ref)["allowed_actions"]
     act(seller, ref, "provide-info", {"answer": "Bubble wrap and a double box."})
 

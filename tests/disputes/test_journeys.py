@@ -33,7 +33,12 @@ def test_submit_starts_the_sellers_three_days(submitted, buyer, seller):
     assert submitted.deadline_at - submitted.deadline_started_at == timezone.timedelta(days=3)
     assert waiting_on(submitted, seller) == "you"
     assert waiting_on(submitted, buyer) == "other_party"
-    assert set(allowed_actions(submitted, seller)) == {"accept_claim", "reject_claim", "make_offer"}
+    assert set(allowed_actions(submitted, seller)) == {
+        "accept_claim",
+        "reject_claim",
+        "make_offer",
+        "extend_deadline",
+    }
     assert allowed_actions(submitted, buyer) == ["cancel"]
 
 

@@ -35,6 +35,15 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("accept_claim", "seller"),
         ("reject_claim", "seller"),
         ("make_offer", "seller"),
+        ("extend_deadline", "seller"),
+        ("cancel", "buyer"),
+        ("seller_silence", "system"),
+    },
+    # SPEC 13.2: more time once per stage.
+    "awaiting_seller_extended": {
+        ("accept_claim", "seller"),
+        ("reject_claim", "seller"),
+        ("make_offer", "seller"),
         ("cancel", "buyer"),
         ("seller_silence", "system"),
     },
@@ -61,18 +70,40 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # The mediator took the case: only they act on it (SPEC 13.6), not the senior.
     "under_review": {
         ("request_info", "mediator"),
+        ("propose", "mediator"),
         ("decide", "mediator"),
         ("cancel", "buyer"),
         ("review_overdue", "system"),
     },
     "awaiting_info_from_buyer": {
         ("provide_info", "buyer"),
+        ("extend_deadline", "buyer"),
         ("cancel", "buyer"),
         ("info_timeout", "system"),
     },
+    # SPEC 13.1: each party accepts or rejects the platform's proposal.
+    "proposed": {
+        ("accept_proposal", "buyer"),
+        ("accept_proposal", "seller"),
+        ("reject_proposal", "buyer"),
+        ("reject_proposal", "seller"),
+        ("cancel", "buyer"),
+        ("proposal_timeout", "system"),
+    },
+    "proposed_accepted_by_buyer": {
+        ("accept_proposal", "seller"),
+        ("reject_proposal", "buyer"),
+        ("reject_proposal", "seller"),
+        ("cancel", "buyer"),
+        ("proposal_timeout", "system"),
+    },
     "resolved_appeal_window": {("appeal", "buyer"), ("appeal", "seller"), ("finalize", "system")},
     "resolved_refunding": {("complete", "system")},
-    "resolved_return_shipment": {("ship_return", "buyer"), ("forfeit_return", "system")},
+    "resolved_return_shipment": {
+        ("ship_return", "buyer"),
+        ("extend_deadline", "buyer"),
+        ("forfeit_return", "system"),
+    },
     "resolved_return_receipt": {
         ("confirm_return", "seller"),
         ("report_return_problem", "seller"),
@@ -106,6 +137,16 @@ def _decided(d, p, outcome="partial_refund", amount="40.00"):
     )
 
 
+def _proposed(d, p):
+    return services.dispute_propose(
+        dispute=_under_review(d, p),
+        actor=p["mediator"],
+        outcome="partial_refund",
+        refund_amount="40.00",
+        rationale="Half of the mugs broke; half the price back is fair.",
+    )
+
+
 def _accepted(outcome: str):
     def build(d, p):
         d = services.dispute_make_offer(
@@ -123,6 +164,9 @@ def _accepted(outcome: str):
 SETUPS: dict[str, Callable[[Dispute, dict[str, Any]], Dispute]] = {
     "draft": lambda d, p: d,
     "awaiting_seller": lambda d, p: d,
+    "awaiting_seller_extended": lambda d, p: services.dispute_extend_deadline(
+        dispute=d, actor=p["seller"], reason="Our warehouse is closed this week."
+    ),
     "negotiating_offer_from_seller": lambda d, p: services.dispute_make_offer(
         dispute=d, actor=p["seller"], outcome="partial_refund", amount="30.00"
     ),
@@ -135,6 +179,10 @@ SETUPS: dict[str, Callable[[Dispute, dict[str, Any]], Dispute]] = {
         actor=p["mediator"],
         party="buyer",
         question="When did it arrive?",
+    ),
+    "proposed": _proposed,
+    "proposed_accepted_by_buyer": lambda d, p: services.dispute_accept_proposal(
+        dispute=_proposed(d, p), actor=p["buyer"]
     ),
     "resolved_appeal_window": _decided,
     "resolved_refunding": _accepted("partial_refund"),
@@ -192,6 +240,13 @@ def _arguments(name: str, d: Dispute) -> dict[str, Any]:
         "report_return_problem": {"problem": "empty", "note": "The box was empty."},
         "ship_replacement": {"carrier": "DHL", "tracking_number": "X2"},
         "cancel": {"reason": "Changed my mind."},
+        "propose": {
+            "outcome": "partial_refund",
+            "refund_amount": "30.00",
+            "rationale": "Both sides share the fault here, evenly.",
+        },
+        "reject_proposal": {"reason": "The carrier broke them, not the seller."},
+        "extend_deadline": {"reason": "I need a few more days for this."},
     }.get(name, {})
 
 

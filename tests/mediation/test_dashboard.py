@@ -142,6 +142,7 @@ def test_figures_of_the_known_data_set(known):
         "negotiating": 0,
         "under_review": 3,
         "awaiting_info": 1,
+        "proposed": 0,
         # A and D wait for their refunds, B and C for the end of the appeal window.
         "resolved": 4,
         "appealed": 1,
@@ -155,6 +156,7 @@ def test_figures_of_the_known_data_set(known):
         "negotiating": (11.0, 2),  # 20, 2
         "under_review": (24.0, 2),  # 24, 24
         "awaiting_info": (None, 0),
+        "proposed": (None, 0),
         "resolved": (None, 0),
         "appealed": (None, 0),
     }
