@@ -75,6 +75,18 @@ class DisputeSerializer(PrebuiltFields):
     open_offer_party = serializers.ChoiceField(
         choices=Party.choices, allow_blank=True, read_only=True
     )
+    proposal_accepted_by = serializers.ChoiceField(
+        choices=Party.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="In state proposed: the party that has accepted the platform's proposal. "
+        "The proposal itself (outcome, refund_amount, rationale) is the case's last "
+        "`propose` event (GET disputes/{id}/events/).",
+    )
+    deadline_extended = serializers.BooleanField(
+        read_only=True,
+        help_text="The party the current wait is on has taken its one extension of it.",
+    )
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     resolution_kind = serializers.ChoiceField(
         choices=ResolutionKind.choices, allow_blank=True, read_only=True
@@ -106,6 +118,8 @@ class DisputeSerializer(PrebuiltFields):
             "seller",
             "info_requested_from",
             "open_offer_party",
+            "proposal_accepted_by",
+            "deadline_extended",
             "seller_silent",
             "is_overdue",
             "outcome",

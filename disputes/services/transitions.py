@@ -39,7 +39,7 @@ from disputes.selectors import current_proposal
 from disputes.services.amounts import amount_from
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
-from disputes.workflow import Role
+from disputes.workflow import RULES, Role
 
 # A timeout's changes for a batch of locked disputes, in their order.
 BatchBuild = Callable[[Sequence[Dispute]], list[Change]]
@@ -627,8 +627,7 @@ def dispute_accept_proposal(*, dispute: Dispute, actor: User) -> Dispute:
             return Change(fields={"proposal_accepted_by": party}, details={"party": party})
         proposal = current_proposal(d)
         amount = Decimal(str(proposal["refund_amount"]))
-        # The money is checked again: a refund may have been paid since the proposal.
-        _check_money(d, proposal["outcome"], amount, field="refund_amount")
+        # A refund is checked against what is still refundable when it is issued.
         change = _settle(d, proposal["outcome"], amount, final=False, kind=ResolutionKind.AMICABLE)
         change.fields["proposal_accepted_by"] = ""
         change.details = {"party": party, "outcome": proposal["outcome"], "amount": amount}
@@ -926,12 +925,10 @@ def batch_build(name: str) -> BatchBuild | None:
     return BATCH_BUILDS.get(name)
 
 
+# The batch form of each timeout of the table that has one: ``_<name>_changes``
+# beside its service (``finalize`` has none: it may issue a refund).
 BATCH_BUILDS: dict[str, BatchBuild] = {
-    "seller_silence": _seller_silence_changes,
-    "negotiation_timeout": _negotiation_timeout_changes,
-    "info_timeout": _info_timeout_changes,
-    "review_overdue": _review_overdue_changes,
-    "forfeit_return": _forfeit_return_changes,
-    "replacement_timeout": _replacement_timeout_changes,
-    "proposal_timeout": _proposal_timeout_changes,
+    rule.on_timeout: globals()[f"_{rule.on_timeout}_changes"]
+    for rule in RULES.values()
+    if f"_{rule.on_timeout}_changes" in globals()
 }

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from disputes.api.actions import ACTIONS
 from disputes.forms import ACTION_FORMS
+from disputes.inputs import Kind
 from disputes.notifications import TITLES
 from disputes.services import SERVICES, TIMEOUT_SERVICES
 from disputes.services.transitions import BATCH_BUILDS
@@ -51,7 +52,48 @@ def test_the_forms_and_actions_are_exactly_the_people_s_transitions():
     assert set(ACTION_FORMS) == BY_PEOPLE
     assert set(ACTIONS) == BY_PEOPLE
     assert set(MEDIATOR_ACTIONS) <= BY_PEOPLE
-    assert set(MEDIATOR_ACTIONS) == {"request_info", "decide", "decide_appeal"}
+    assert set(MEDIATOR_ACTIONS) == {"request_info", "propose", "decide", "decide_appeal"}
+
+
+@pytest.mark.parametrize("name", sorted(BY_PEOPLE))
+def test_the_page_form_and_the_api_input_are_one_declared_schema(name):
+    """Both doors take the same fields, required alike, from ``Transition.inputs``
+    (a page's confirmation box is the only field the API has no use for)."""
+    declared = TRANSITIONS[name].inputs
+    confirmations = {f.name for f in declared if f.kind == Kind.CONFIRM}
+    form = ACTION_FORMS[name][0]()
+    serializer = ACTIONS[name][0]()
+    assert list(form.fields) == [f.name for f in declared]
+    assert list(serializer.fields) == [f.name for f in declared if f.name not in confirmations]
+    for spec in declared:
+        assert form.fields[spec.name].required == spec.required, spec.name
+        if spec.name not in confirmations:
+            assert serializer.fields[spec.name].required == spec.required, spec.name
+        assert spec.kind == Kind.REF or spec.label, f"{name}.{spec.name} has no label"
+
+
+def test_the_engine_refuses_an_undeclared_target_and_engine_only_columns(submitted, seller):
+    from disputes.models import Dispute
+    from disputes.services.engine import Change, run_transition
+
+    before = Dispute.objects.get(pk=submitted.pk)
+    with pytest.raises(ValueError, match="cannot lead to closed"):
+        run_transition(submitted, seller, "reject_claim", lambda d, r: Change(target="closed"))
+    with pytest.raises(ValueError, match="cannot write"):
+        run_transition(
+            submitted, seller, "reject_claim", lambda d, r: Change(fields={"state": "closed"})
+        )
+    with pytest.raises(ValueError, match="cannot write"):
+        run_transition(
+            submitted, seller, "reject_claim", lambda d, r: Change(fields={"deadline_at": None})
+        )
+    after = Dispute.objects.get(pk=submitted.pk)
+    assert (after.state, after.version, after.event_count, after.deadline_at) == (
+        before.state,
+        before.version,
+        before.event_count,
+        before.deadline_at,
+    )
 
 
 def test_each_timeout_has_its_service_and_only_timeouts_are_batched():

@@ -120,6 +120,17 @@ CASES = [
     ),  # return shipment update
     ("resolved_replacement", "replacement_timeout", "system", BASE + NOTIFY + ASSIGN),
     ("resolved_refunding", "complete", "system", BASE + NOTIFY),
+    ("under_review", "propose", "mediator", BASE + 1 + NOTIFY),  # refundable SUM
+    ("proposed", "accept_proposal", "buyer", BASE + NOTIFY),  # the first of two
+    (
+        "proposed_accepted_by_buyer",
+        "accept_proposal",
+        "seller",
+        BASE + 1 + REFUND + NOTIFY,
+    ),  # the proposal (its event)
+    ("proposed", "reject_proposal", "seller", BASE + NOTIFY),
+    ("proposed", "proposal_timeout", "system", BASE + NOTIFY),
+    ("awaiting_seller", "extend_deadline", "seller", BASE + NOTIFY),
 ]
 
 
