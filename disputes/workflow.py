@@ -163,9 +163,11 @@ class Transition:
     # Where it leads; ``None`` means the state stays (an action inside a state).
     target: str | None
     roles: frozenset[Role]
-    # The deadline rule started on arrival; "settle" means the resolution's
-    # settlement decides (refund, return, replacement, appeal window).
+    # The deadline rule started on arrival in another state.
     starts: str | None = None
+    # It resolves the case: what follows (a refund, a return, a replacement, no
+    # wait) is the resolution's settlement, which its service works out.
+    settles: bool = False
     # In ``resolved``: which settlement step the transition belongs to.
     settlements: frozenset[str] = field(default_factory=frozenset)
     guards: tuple[str, ...] = ()
@@ -201,6 +203,7 @@ def _t(
     roles: tuple[Role, ...],
     *,
     starts: str | None = None,
+    settles: bool = False,
     settlements: tuple[str, ...] = (),
     guards: tuple[str, ...] = (),
     alternatives: tuple[str, ...] = (),
@@ -216,6 +219,7 @@ def _t(
         target,
         frozenset(roles),
         starts=starts,
+        settles=settles,
         settlements=frozenset(settlements),
         guards=guards,
         alternatives=alternatives,
@@ -234,7 +238,6 @@ BEFORE_RESOLVED = (
     S.AWAITING_INFO,
     S.PROPOSED,
 )
-SETTLE = "settle"
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -256,7 +259,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.AWAITING_SELLER,),
             S.RESOLVED,
             (Role.SELLER,),
-            starts=SETTLE,
+            settles=True,
             summary="Accept the buyer's claim as asked (seller).",
             notice="{ref}: the seller accepted the claim",
         ),
@@ -322,7 +325,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.NEGOTIATING,),
             S.RESOLVED,
             (Role.BUYER, Role.SELLER),
-            starts=SETTLE,
+            settles=True,
             guards=("offer_recipient",),
             summary="Accept the open offer: amicable and final (the side it was made to).",
             notice="{ref}: the offer was accepted",
@@ -480,7 +483,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.PROPOSED,),
             None,
             (Role.BUYER, Role.SELLER),
-            starts=SETTLE,
+            settles=True,
             guards=("not_yet_accepted",),
             # Once both parties have accepted: resolved, amicably (or closed).
             alternatives=(S.RESOLVED, S.CLOSED),
@@ -518,7 +521,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             "extend_deadline",
-            "Ask for more time",
+            "More time taken",
             (S.AWAITING_SELLER, S.AWAITING_INFO, S.RESOLVED),
             None,
             (Role.BUYER, Role.SELLER),
@@ -564,7 +567,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.RESOLVED,),
             S.CLOSED,
             (Role.SYSTEM,),
-            starts=SETTLE,
+            settles=True,
             settlements=(Settlement.APPEAL_WINDOW,),
             guards=("deadline_passed",),
             alternatives=(S.RESOLVED,),
@@ -576,7 +579,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.APPEALED,),
             S.CLOSED,
             (Role.SENIOR,),
-            starts=SETTLE,
+            settles=True,
             guards=("not_the_decider", "assignee"),
             alternatives=(S.RESOLVED,),
             summary="Uphold or overturn the decision (senior mediator, not the first decider).",

@@ -46,7 +46,8 @@ def workflow_markdown() -> str:
             sources += " (" + ", ".join(sorted(t.settlements)) + ")"
         targets = ", ".join(t.targets) or "(same state)"
         who = ", ".join(sorted(r.value for r in t.roles))
-        lines.append(f"| `{t.name}` | {sources} | {targets} | {who} | {t.starts or ''} |")
+        starts = "(the settlement)" if t.settles else t.starts or ""
+        lines.append(f"| `{t.name}` | {sources} | {targets} | {who} | {starts} |")
     lines += [
         "",
         "## Deadlines",

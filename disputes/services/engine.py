@@ -26,7 +26,7 @@ from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
 from disputes.permissions import check_may_work, failed_guards, role_in
 from disputes.records import dispute_seal, seal
-from disputes.workflow import SETTLE, TRANSITIONS, Role, deadline_for, next_reminder_at
+from disputes.workflow import TRANSITIONS, Role, deadline_for, next_reminder_at
 
 REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # The platform's phase: a case arriving in review from anywhere else (the
@@ -38,8 +38,6 @@ PLATFORM_PHASE = (
     DisputeState.PROPOSED,
     DisputeState.APPEALED,
 )
-# "Leave the current deadline as it is" (an action inside a state).
-KEEP = "keep"
 # Columns only the engine writes (from the table and the rule): a service's
 # free-form ``Change.fields`` naming one is a programming error.
 ENGINE_COLUMNS = frozenset(
@@ -66,7 +64,10 @@ class Change:
     """What a transition writes besides the state: built by its service under the lock."""
 
     target: str | None = None  # None: the table's target (or the same state)
-    rule: str | None = KEEP  # the deadline rule to start, None to clear, KEEP
+    # The wait that follows. By default the table's: arriving in another state
+    # starts the transition's ``starts`` rule; staying keeps the current deadline.
+    start: str | None = None  # this rule instead (a settlement's, a new review window)
+    no_wait: bool = False  # nothing to wait for: the deadline is cleared
     settlement: str | None = None  # None: unchanged
     fields: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
@@ -213,11 +214,6 @@ def plan_transition(
     forbidden = ENGINE_COLUMNS & set(change.fields)
     if forbidden:
         raise ValueError(f"{name} cannot write {sorted(forbidden)} itself: the engine does.")
-    rule = change.rule
-    if rule == KEEP and target != from_state and transition.starts not in (None, SETTLE):
-        rule = transition.starts
-    if target in TERMINAL_STATES:
-        rule = None
     values: dict[str, Any] = {"state": target, **change.fields}
     if change.settlement is not None:
         values["settlement"] = change.settlement
@@ -226,8 +222,12 @@ def plan_transition(
     if locked.is_overdue and target not in REVIEW_STATES:
         # "Overdue" is about a review; a case that left review is not.
         values.setdefault("is_overdue", False)
-    if rule != KEEP:
-        values.update(deadline_fields(rule, now, change.duration))
+    if change.no_wait or target in TERMINAL_STATES:
+        values.update(deadline_fields(None, now))
+    elif change.start is not None:
+        values.update(deadline_fields(change.start, now, change.duration))
+    elif target != from_state and transition.starts is not None:
+        values.update(deadline_fields(transition.starts, now, change.duration))
     elif change.extend is not None:
         values.update(extended_fields(locked, change.extend))
     own = dispute_seal(locked.pk, values)

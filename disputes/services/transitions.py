@@ -149,14 +149,14 @@ def _settle(
         if final:
             return Change(
                 target=DisputeState.CLOSED,
-                rule=None,
+                no_wait=True,
                 settlement=Settlement.NONE,
                 fields=fields,
                 sealed=[seal(refund)],
             )
         return Change(
             target=DisputeState.RESOLVED,
-            rule=None,
+            no_wait=True,
             settlement=Settlement.REFUNDING,
             fields=fields,
             sealed=[seal(refund)],
@@ -179,19 +179,21 @@ def _settle(
         )
         return Change(
             target=DisputeState.RESOLVED,
-            rule="return_shipment",
+            start="return_shipment",
             settlement=Settlement.RETURN_SHIPMENT,
             fields=fields,
         )
     if outcome == Outcome.REPLACEMENT:
         return Change(
             target=DisputeState.RESOLVED,
-            rule="replacement_shipment",
+            start="replacement_shipment",
             settlement=Settlement.REPLACEMENT,
             fields=fields,
         )
     # Claim rejected: nothing to carry out.
-    return Change(target=DisputeState.CLOSED, rule=None, settlement=Settlement.NONE, fields=fields)
+    return Change(
+        target=DisputeState.CLOSED, no_wait=True, settlement=Settlement.NONE, fields=fields
+    )
 
 
 def _evidence_ids(values: Sequence[Any]) -> list[int]:
@@ -527,7 +529,7 @@ def _review_overdue_changes(disputes: Sequence[Dispute]) -> list[Change]:
     told = set(leads())
     return [
         Change(
-            rule="appeal_review" if d.state == DisputeState.APPEALED else "mediator_review",
+            start="appeal_review" if d.state == DisputeState.APPEALED else "mediator_review",
             fields={"is_overdue": True},
             details={"deadline_passed": d.deadline_rule},
             # Everyone the case concerns, and the mediation leads (SPEC: on breach
@@ -787,7 +789,7 @@ def dispute_ship_return(
             carrier=carrier, tracking_number=tracking, shipped_at=timezone.now()
         )
         return Change(
-            rule="return_receipt",
+            start="return_receipt",
             settlement=Settlement.RETURN_RECEIPT,
             details={"carrier": carrier, "tracking_number": tracking},
         )
@@ -813,7 +815,7 @@ def dispute_confirm_return(*, dispute: Dispute, actor: User | None = None) -> Di
             order_locked=True,
         )
         return Change(
-            rule=None,
+            no_wait=True,
             settlement=Settlement.REFUNDING,
             details={"automatic": automatic, "refund_amount": d.refund_amount},
             sealed=[seal(refund)],

@@ -347,6 +347,6 @@ def test_the_page_and_the_api_extend(submitted, seller, buyer):
     assert done.status_code == 200, done.content
     timeline = client_for(buyer).get(reverse("disputes:detail", args=[submitted.reference]))
     html = timeline.content.decode()
-    assert "Ask for more time" in html
+    assert "More time taken" in html
     assert "The deadline moved by 3 days" in html
     assert "Closed for the holiday." in html

@@ -59,7 +59,7 @@ def test_every_transition_has_exactly_one_service():
 
 def test_every_deadline_rule_has_a_timeout_service_and_every_waiting_state_a_rule():
     assert {rule.on_timeout for rule in RULES.values()} == set(TIMEOUT_SERVICES)
-    started = {t.starts for t in TRANSITIONS.values()} - {None, "settle"}
+    started = {t.starts for t in TRANSITIONS.values()} - {None}
     assert started <= set(RULES)
 
 
