@@ -18,8 +18,43 @@ class DisputeState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# A tuple, not a set: its order goes into a migration and must not change between runs.
-TERMINAL_STATES = (DisputeState.CLOSED, DisputeState.CANCELLED)
+class Phase(models.TextChoices):
+    """Whose stage of the case a state belongs to. The lists of states the code asks
+    for (the platform's cases, a mediator's open cases, the queue, what the
+    dashboard counts) are drawn from this, so a new state is declared once."""
+
+    DRAFT = "draft", _("The buyer's draft")
+    PARTIES = "parties", _("Between the parties")
+    PLATFORM = "platform", _("With the platform")
+    SETTLEMENT = "settlement", _("Being carried out")
+    ENDED = "ended", _("Ended")
+
+
+PHASE_OF: dict[str, str] = {
+    DisputeState.DRAFT: Phase.DRAFT,
+    DisputeState.AWAITING_SELLER: Phase.PARTIES,
+    DisputeState.NEGOTIATING: Phase.PARTIES,
+    DisputeState.UNDER_REVIEW: Phase.PLATFORM,
+    DisputeState.AWAITING_INFO: Phase.PLATFORM,
+    DisputeState.PROPOSED: Phase.PLATFORM,
+    DisputeState.RESOLVED: Phase.SETTLEMENT,
+    DisputeState.APPEALED: Phase.PLATFORM,
+    DisputeState.CLOSED: Phase.ENDED,
+    DisputeState.CANCELLED: Phase.ENDED,
+}
+assert set(PHASE_OF) == set(DisputeState.values), "every state has its phase"
+
+
+def states_in(*phases: str) -> tuple[DisputeState, ...]:
+    """The states of these phases, in the order they are declared (a tuple, not a
+    set: partial indexes take it, and a migration must not change between runs)."""
+    return tuple(state for state in DisputeState if PHASE_OF[state] in phases)
+
+
+TERMINAL_STATES = states_in(Phase.ENDED)
+# The cases the platform works (a mediator's open cases): review, a question out,
+# a proposal out, an appeal.
+PLATFORM_STATES = states_in(Phase.PLATFORM)
 
 
 class DisputeType(models.TextChoices):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.choices import (
     ALL_REASON_CODES,
+    PLATFORM_STATES,
     REQUESTED_OUTCOMES,
     TERMINAL_STATES,
     AppealResult,
@@ -151,7 +152,7 @@ class Dispute(models.Model):
             models.Index(
                 fields=["deadline_at", "id", "state"],
                 name="dispute_queue_deadline",
-                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
+                condition=Q(state__in=[s.value for s in PLATFORM_STATES]),
             ),
             # ...and its counts per filter, read from this index alone (an index-only
             # scan: every column they filter on is in it; key columns rather than
@@ -167,7 +168,7 @@ class Dispute(models.Model):
                     "submitted_at",
                 ],
                 name="dispute_queue_counts",
-                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
+                condition=Q(state__in=[s.value for s in PLATFORM_STATES]),
             ),
             models.Index(fields=["buyer", "-created_at"], name="dispute_buyer_created"),
             models.Index(fields=["seller", "-created_at"], name="dispute_seller_created"),
@@ -190,7 +191,7 @@ class Dispute(models.Model):
             models.Index(
                 fields=["assigned_mediator"],
                 name="dispute_open_by_mediator",
-                condition=Q(state__in=["under_review", "awaiting_info", "proposed", "appealed"]),
+                condition=Q(state__in=[s.value for s in PLATFORM_STATES]),
             ),
         ]
         constraints = [

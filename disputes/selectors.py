@@ -9,17 +9,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
+from disputes import choices
 from disputes.choices import DisputeState, Outcome, Visibility
 from disputes.models import Decision, Dispute, DisputeEvent, Message, Notification, Offer
 from disputes.rows import ROW_FIELDS
 
 # The cases the platform works: what mediators see.
-PLATFORM_STATES = (
-    DisputeState.UNDER_REVIEW,
-    DisputeState.AWAITING_INFO,
-    DisputeState.PROPOSED,
-    DisputeState.APPEALED,
-)
+PLATFORM_STATES = choices.PLATFORM_STATES
 
 
 def disputes_visible_to(user: User) -> QuerySet[Dispute]:

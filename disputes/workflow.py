@@ -24,8 +24,10 @@ from disputes.choices import (
     DecisionReason,
     Outcome,
     Party,
+    Phase,
     ReturnProblem,
     Settlement,
+    states_in,
 )
 from disputes.choices import DisputeState as S
 from disputes.inputs import Field as In
@@ -230,13 +232,9 @@ def _t(
     )
 
 
-BEFORE_RESOLVED = (
-    S.DRAFT,
-    S.AWAITING_SELLER,
-    S.NEGOTIATING,
-    S.UNDER_REVIEW,
-    S.AWAITING_INFO,
-    S.PROPOSED,
+# Before a resolution (an appeal comes after one).
+BEFORE_RESOLVED = tuple(
+    s for s in states_in(Phase.DRAFT, Phase.PARTIES, Phase.PLATFORM) if s != S.APPEALED
 )
 
 TRANSITIONS: dict[str, Transition] = {

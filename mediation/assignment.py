@@ -16,17 +16,12 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from accounts.models import Role, User
 from accounts.seniority import senior_q
-from disputes.choices import DisputeState
+from disputes.choices import PLATFORM_STATES
 from disputes.models import Dispute
 from mediation.models import MediatorProfile
 
 # A mediator's open cases: the ones the platform is working on.
-OPEN_STATES = (
-    DisputeState.UNDER_REVIEW,
-    DisputeState.AWAITING_INFO,
-    DisputeState.PROPOSED,
-    DisputeState.APPEALED,
-)
+OPEN_STATES = PLATFORM_STATES
 
 
 def roster(*, seniors_only: bool = False) -> QuerySet[MediatorProfile]:

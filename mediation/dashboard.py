@@ -51,21 +51,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from disputes.choices import DisputeState, DisputeType, Outcome
+from disputes.choices import DisputeState, DisputeType, Outcome, Phase, states_in
 from disputes.models import Decision, Dispute, DisputeEvent
 from disputes.selectors import PLATFORM_STATES
 from disputes_site.db import planned_with_values
 
 # The states a case is open in, in the order a case passes through them.
-OPEN_STATES = (
-    DisputeState.AWAITING_SELLER,
-    DisputeState.NEGOTIATING,
-    DisputeState.UNDER_REVIEW,
-    DisputeState.AWAITING_INFO,
-    DisputeState.PROPOSED,
-    DisputeState.RESOLVED,
-    DisputeState.APPEALED,
-)
+OPEN_STATES = states_in(Phase.PARTIES, Phase.PLATFORM, Phase.SETTLEMENT)
 # A case's current resolution: resolved (settling or in the appeal window) or closed.
 RESOLVED_STATES = (DisputeState.RESOLVED, DisputeState.CLOSED)
 # Stays measured in "time per stage" (the draft is the buyer's own time).

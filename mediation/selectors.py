@@ -19,13 +19,14 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from accounts.models import User
-from disputes.choices import DisputeState, DisputeType
+from disputes.choices import PLATFORM_STATES, DisputeState, DisputeType
 from disputes.models import Appeal, Dispute, MediatorNote
 from disputes.permissions import is_senior
 from disputes.rows import ROW_FIELDS
 from disputes_site.search import NUL_MESSAGE, has_nul
 
-QUEUE_STATES = (DisputeState.UNDER_REVIEW, DisputeState.AWAITING_INFO, DisputeState.PROPOSED)
+# The platform's cases; appeals are a senior's queue (``queue_states``).
+QUEUE_STATES = tuple(s for s in PLATFORM_STATES if s != DisputeState.APPEALED)
 ASSIGNED_CHOICES = ("everyone", "me", "unassigned")
 # Most urgent first; the page's ids and its rows are each read in this order
 # (the partial index dispute_queue_deadline serves it).

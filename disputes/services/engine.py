@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from disputes.choices import TERMINAL_STATES, DisputeState, Visibility
+from disputes.choices import PLATFORM_STATES, TERMINAL_STATES, DisputeState, Visibility
 from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
@@ -32,12 +32,7 @@ REVIEW_STATES = (DisputeState.UNDER_REVIEW, DisputeState.APPEALED)
 # The platform's phase: a case arriving in review from anywhere else (the
 # parties' phase: escalation, silence, timeouts, a return problem, an appeal)
 # gets a mediator; moving inside it (information asked and given) keeps one.
-PLATFORM_PHASE = (
-    DisputeState.UNDER_REVIEW,
-    DisputeState.AWAITING_INFO,
-    DisputeState.PROPOSED,
-    DisputeState.APPEALED,
-)
+PLATFORM_PHASE = PLATFORM_STATES
 # Columns only the engine writes (from the table and the rule): a service's
 # free-form ``Change.fields`` naming one is a programming error.
 ENGINE_COLUMNS = frozenset(

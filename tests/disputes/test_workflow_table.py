@@ -76,3 +76,28 @@ def test_docs_workflow_md_matches_the_table():
 
 def test_readme_diagram_matches_the_table():
     assert mermaid() in (ROOT / "README.md").read_text()
+
+
+def test_the_state_lists_come_from_each_state_s_phase():
+    """A state is declared once, with its phase; the lists the code asks for follow
+    (written out here from SPEC sections 3, 8 and 13.1, independently of the code)."""
+    from disputes.choices import PHASE_OF, PLATFORM_STATES, TERMINAL_STATES, DisputeState
+    from disputes.workflow import BEFORE_RESOLVED
+    from mediation.assignment import OPEN_STATES
+    from mediation.dashboard import OPEN_STATES as DASHBOARD_OPEN
+    from mediation.selectors import QUEUE_STATES
+
+    assert set(PHASE_OF) == set(DisputeState.values)
+    assert set(PLATFORM_STATES) == {"under_review", "awaiting_info", "proposed", "appealed"}
+    assert set(OPEN_STATES) == set(PLATFORM_STATES)
+    assert set(QUEUE_STATES) == {"under_review", "awaiting_info", "proposed"}
+    assert set(TERMINAL_STATES) == {"closed", "cancelled"}
+    assert set(DASHBOARD_OPEN) == set(DisputeState.values) - {"draft", "closed", "cancelled"}
+    assert set(BEFORE_RESOLVED) == {
+        "draft",
+        "awaiting_seller",
+        "negotiating",
+        "under_review",
+        "awaiting_info",
+        "proposed",
+    }
