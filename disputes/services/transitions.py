@@ -904,7 +904,7 @@ def dispute_cancel(*, dispute: Dispute, actor: User, reason: str = "") -> Disput
         return Change(
             sealed=expired,
             settlement=Settlement.NONE,
-            fields={"open_offer_party": "", "info_requested_from": ""},
+            fields={"open_offer_party": "", "info_requested_from": "", "proposal_accepted_by": ""},
             details={"reason": (reason or "").strip()},
         )
 

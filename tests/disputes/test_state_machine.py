@@ -1,4 +1,5 @@
-"""Random journeys through the dispute services, checked against SPEC section 3.
+"""Random journeys through the dispute services, checked against SPEC section 3 (and
+13.1-13.2: the platform's proposal, more time once).
 
 A hypothesis ``RuleBasedStateMachine`` opens disputes on two or three orders
 and lets the buyer, the seller, a mediator, two senior mediators and a
@@ -42,7 +43,15 @@ from hypothesis.stateful import (
 from disputes import services
 from disputes.errors import DisputeError
 from disputes.events import verify_all
-from disputes.models import Appeal, Dispute, DisputeEvent, Offer, Refund, ReturnShipment
+from disputes.models import (
+    Appeal,
+    Dispute,
+    DisputeEvent,
+    Notification,
+    Offer,
+    Refund,
+    ReturnShipment,
+)
 from disputes.permissions import allowed_actions
 from disputes.tasks import execute_refund
 from disputes.waiting import waiting_on, waiting_party, your_move_q
@@ -55,7 +64,15 @@ pytestmark = pytest.mark.django_db
 # --- the spec, written out independently of disputes/workflow.py -------------
 
 TERMINAL = {"closed", "cancelled"}
-BEFORE_RESOLVED = {"draft", "awaiting_seller", "negotiating", "under_review", "awaiting_info"}
+# SPEC 13.1 adds ``proposed``, a state before resolved (the buyer may still cancel).
+BEFORE_RESOLVED = {
+    "draft",
+    "awaiting_seller",
+    "negotiating",
+    "under_review",
+    "awaiting_info",
+    "proposed",
+}
 REFUND_OUTCOMES = {"full_refund", "partial_refund", "return_and_refund"}
 OFFER_OUTCOMES = {"full_refund", "partial_refund", "return_and_refund", "replacement"}
 OUTCOMES = OFFER_OUTCOMES | {"claim_rejected"}
@@ -94,6 +111,18 @@ SPEC_MOVES: dict[str, tuple[set[str], set[str], set[str]]] = {
     "request_info": ({"under_review"}, {"mediator", "senior"}, {"awaiting_info"}),
     "provide_info": ({"awaiting_info"}, {"buyer", "seller"}, {"under_review"}),
     "decide": ({"under_review"}, {"mediator", "senior"}, {"resolved"}),
+    # SPEC 13.1: the platform proposes; each party accepts once (the first acceptance
+    # waits for the other, the second resolves amicably, or closes a rejected claim),
+    # or either rejects it and the mediator decides.
+    "propose": ({"under_review"}, {"mediator", "senior"}, {"proposed"}),
+    "accept_proposal": ({"proposed"}, {"buyer", "seller"}, {"proposed", "resolved", "closed"}),
+    "reject_proposal": ({"proposed"}, {"buyer", "seller"}, {"under_review"}),
+    # SPEC 13.2: the party a wait is on may move its deadline, once; the case stays put.
+    "extend_deadline": (
+        {"awaiting_seller", "awaiting_info", "resolved"},
+        {"buyer", "seller"},
+        {"awaiting_seller", "awaiting_info", "resolved"},
+    ),
     "appeal": ({"resolved"}, {"buyer", "seller"}, {"appealed"}),
     "decide_appeal": ({"appealed"}, {"senior"}, {"closed", "resolved"}),
     "ship_return": ({"resolved"}, {"buyer"}, {"resolved"}),
@@ -114,6 +143,7 @@ TIMEOUTS = {
     "forfeit_return": {"closed"},
     "confirm_return": {"resolved"},
     "replacement_timeout": {"under_review"},
+    "proposal_timeout": {"under_review"},
 }
 TIMEOUT_OF_RULE = {
     "seller_response": "seller_silence",
@@ -125,6 +155,7 @@ TIMEOUT_OF_RULE = {
     "return_shipment": "forfeit_return",
     "return_receipt": "confirm_return",
     "replacement_shipment": "replacement_timeout",
+    "proposal_response": "proposal_timeout",
 }
 
 # Each state that waits on someone, and the deadline rule of that wait.
@@ -133,11 +164,18 @@ WAIT_RULE = {
     ("negotiating", ""): "negotiation",
     ("under_review", ""): "mediator_review",
     ("awaiting_info", ""): "info_response",
+    ("proposed", ""): "proposal_response",
     ("appealed", ""): "appeal_review",
     ("resolved", "appeal_window"): "appeal_window",
     ("resolved", "return_shipment"): "return_shipment",
     ("resolved", "return_receipt"): "return_receipt",
     ("resolved", "replacement"): "replacement_shipment",
+}
+# SPEC 13.2: the waits a party may extend, and whose they are (None: the party asked).
+EXTENDABLE = {
+    ("awaiting_seller", ""): "seller",
+    ("awaiting_info", ""): None,
+    ("resolved", "return_shipment"): "buyer",
 }
 RESOLVED_SETTLEMENTS = {
     "appeal_window",
@@ -221,6 +259,10 @@ _INPUTS: dict[str, Inputs] = {
     "escalate": _inputs(justification=TEXT),
     "request_info": _inputs(party=_one_of(["buyer", "seller"], "mediator"), question=TEXT),
     "provide_info": _inputs(answer=TEXT),
+    "propose": _inputs(outcome=OUTCOME, amount=MONEY, rationale=TEXT),
+    "accept_proposal": _inputs(),
+    "reject_proposal": _inputs(reason=TEXT),
+    "extend_deadline": _inputs(reason=TEXT),
     "decide": _inputs(
         outcome=OUTCOME,
         amount=MONEY,
@@ -347,6 +389,12 @@ class DisputeMachine(RuleBasedStateMachine):
         self.states: dict[int, str] = {}
         self.verified_heads: dict[int, str] = {}
         self.checks = 0
+        # The model of SPEC 13.1 and 13.2, kept from what succeeded (not read from the
+        # case): the open proposal of each dispute (outcome and amount), the parties
+        # that accepted it, and whether the current wait has had its extension.
+        self.proposals: dict[int, tuple[str, Decimal]] = {}
+        self.accepted: dict[int, set[str]] = {}
+        self.extended: dict[int, bool] = {}
 
     def teardown(self) -> None:
         # The invariant runs once after the setup and once after every step.
@@ -539,6 +587,22 @@ class DisputeMachine(RuleBasedStateMachine):
                     and money_ok(inputs["outcome"], kwargs["refund_amount"], refundable)
                 )
                 return kwargs, valid
+            case "propose":
+                kwargs = {
+                    "outcome": inputs["outcome"],
+                    "refund_amount": amount(),
+                    "rationale": inputs["rationale"],
+                }
+                valid = (
+                    inputs["outcome"] in OUTCOMES
+                    and text_ok(inputs["rationale"], 20)
+                    and money_ok(inputs["outcome"], kwargs["refund_amount"], refundable)
+                )
+                return kwargs, valid
+            case "accept_proposal":
+                return {}, True
+            case "reject_proposal" | "extend_deadline":
+                return inputs, text_ok(inputs["reason"], 10)
             case "appeal":
                 # Within the appeal window (the sweep closes it, but a party may be a second late).
                 in_window = d.deadline_at is None or d.deadline_at > timezone.now()
@@ -605,9 +669,24 @@ class DisputeMachine(RuleBasedStateMachine):
                     d.decided_by_id != self.people[person].pk
                     and d.assigned_mediator_id == self.people[person].pk
                 )
-            case "request_info" | "decide":
+            case "request_info" | "decide" | "propose":
                 # SPEC 13.6: only the mediator the case is assigned to acts on it.
                 return d.assigned_mediator_id == self.people[person].pk
+            case "accept_proposal":
+                # SPEC 13.1: each party accepts once.
+                return kind not in self.accepted.get(d.pk, set())
+            case "extend_deadline":
+                # SPEC 13.2: only the party the wait is on, only in a wait a party may
+                # extend, once per wait, and only while it runs.
+                if (d.state, d.settlement) not in EXTENDABLE:
+                    return False
+                waits_on = EXTENDABLE[(d.state, d.settlement)] or d.info_requested_from
+                return (
+                    kind == waits_on
+                    and not self.extended.get(d.pk, False)
+                    and d.deadline_at is not None
+                    and d.deadline_at > timezone.now()
+                )
             case "ship_return":
                 return d.settlement == "return_shipment"
             case "confirm_return" | "report_return_problem":
@@ -617,9 +696,17 @@ class DisputeMachine(RuleBasedStateMachine):
         return True
 
     def _act(
-        self, action: str, pick: int, who: str, inputs: dict[str, Any], *, steer: bool = True
-    ) -> None:
-        pk = self._pick(action if steer else None, pick)
+        self,
+        action: str,
+        pick: int,
+        who: str,
+        inputs: dict[str, Any],
+        *,
+        steer: bool = True,
+        on: int | None = None,
+    ) -> int:
+        """``action`` on the ``pick``-th dispute (or on dispute ``on``), judged; its pk."""
+        pk = on if on is not None else self._pick(action if steer else None, pick)
         d = Dispute.objects.select_related("order__shipment").get(pk=pk)
         person = self._actor(action, d, who)
         actor = self.people[person]
@@ -627,6 +714,7 @@ class DisputeMachine(RuleBasedStateMachine):
         kwargs, valid = self._prepare(action, d, inputs)
         spec_ok = self._spec_permits(action, d, person, self._appealed([pk])[pk])
         before = self._fingerprint(pk)
+        refundable = self._refundable(d.order_id)
         service = getattr(services, f"dispute_{action}")
         refusal: DisputeError | None = None
         try:
@@ -642,7 +730,7 @@ class DisputeMachine(RuleBasedStateMachine):
                 f"{kwargs!r} in state {d.state}/{d.settlement or '-'}, "
                 f"but refused: {refusal.code}: {refusal.message}"
             )
-            return
+            return pk
         assert allowed, f"{action} succeeded for the {person} but was not in allowed_actions"
         assert valid, f"{action} by the {person} succeeded with invalid input {kwargs!r}"
         assert spec_ok, (
@@ -656,6 +744,90 @@ class DisputeMachine(RuleBasedStateMachine):
         )
         assert Dispute.objects.values_list("version", flat=True).get(pk=pk) > d.version
         self._pay_refunds()
+        self._the_model_follows(action, d, KIND[person], kwargs, event, refundable)
+        return pk
+
+    def _the_model_follows(
+        self,
+        action: str,
+        d: Dispute,
+        kind: str,
+        kwargs: dict[str, Any],
+        event: DisputeEvent,
+        refundable: Decimal,
+    ) -> None:
+        """``action`` by a ``kind`` succeeded on ``d`` (as it was before, when ``refundable``
+        was left on its order): update the model and check the case against it (SPEC 13.1
+        and 13.2; the refund task has run)."""
+        after = Dispute.objects.get(pk=d.pk)
+        now = timezone.now()
+        where = f"{d.reference} after {action} by the {kind}"
+        # Every wait but the one just extended starts without its extension.
+        self.extended[d.pk] = action == "extend_deadline"
+        match action:
+            case "propose":
+                amount = parsed_amount(kwargs["refund_amount"])
+                assert amount is not None
+                self.proposals[d.pk] = (kwargs["outcome"], amount)
+                self.accepted[d.pk] = set()
+                # The case stays with the mediator who proposed.
+                assert after.assigned_mediator_id == d.assigned_mediator_id, where
+            case "accept_proposal":
+                accepted = self.accepted.setdefault(d.pk, set())
+                accepted.add(kind)
+                if len(accepted) == 1:
+                    # The first acceptance waits for the other party: same state, same wait.
+                    assert event.to_state == "proposed", where
+                    assert (after.state, after.deadline_at) == ("proposed", d.deadline_at), where
+                else:
+                    self._resolved_as_proposed(d, after, event, refundable)
+            case "reject_proposal":
+                # Back to the same mediator, who decides, with a fresh review window.
+                assert after.assigned_mediator_id == d.assigned_mediator_id, where
+                assert (after.deadline_rule, after.deadline_started_at) == (
+                    "mediator_review",
+                    now,
+                ), where
+            case "extend_deadline":
+                assert event.to_state == d.state, where
+                unchanged = ("state", "settlement", "deadline_rule", "deadline_started_at")
+                assert [getattr(after, f) for f in unchanged] == [getattr(d, f) for f in unchanged]
+                assert after.info_requested_from == d.info_requested_from, where
+                assert d.deadline_at is not None
+                assert after.deadline_at == d.deadline_at + timedelta(
+                    days=settings.DISPUTE_EXTENSION_DAYS
+                ), where
+                # The other side is told (the timeline says so: the event checked above).
+                other = "seller" if kind == "buyer" else "buyer"
+                assert Notification.objects.filter(
+                    event=event, recipient=self.people[other]
+                ).exists(), f"{where}: the {other} was not told"
+        if after.state != "proposed":
+            self.accepted.pop(d.pk, None)
+            self.proposals.pop(d.pk, None)
+
+    def _resolved_as_proposed(
+        self, d: Dispute, after: Dispute, event: DisputeEvent, refundable: Decimal
+    ) -> None:
+        """Both parties accepted: the proposal is carried out as an accepted offer would be,
+        amicably (no appeal); a rejected claim closes the case, a refund closes it once paid."""
+        outcome, amount = self.proposals[d.pk]
+        where = f"{d.reference}, proposal {outcome} {amount} accepted by both"
+        expected = {
+            "full_refund": ("resolved", "closed", ""),
+            "partial_refund": ("resolved", "closed", ""),
+            "return_and_refund": ("resolved", "resolved", "return_shipment"),
+            "replacement": ("resolved", "resolved", "replacement"),
+            "claim_rejected": ("closed", "closed", ""),
+        }[outcome]
+        assert (event.to_state, after.state, after.settlement) == expected, where
+        assert (after.outcome, after.resolution_kind) == (outcome, "amicable"), where
+        if outcome in REFUND_OUTCOMES:
+            assert after.refund_amount == amount, where
+        # A refund outcome pays the proposed amount now; a return's refund waits for the return.
+        paid = refundable - self._refundable(d.order_id)
+        expected_paid = amount if outcome in ("full_refund", "partial_refund") else Decimal(0)
+        assert paid == expected_paid, f"{where}: {paid} refunded"
 
     def _pay_refunds(self) -> None:
         """What the worker does after the commit (on_commit never fires inside the test's
@@ -692,6 +864,11 @@ class DisputeMachine(RuleBasedStateMachine):
                 )
                 assert new[0][3] in TIMEOUTS[expected]
                 assert len(timeouts) == 1
+                # A new wait (or none) starts: without its extension (SPEC 13.2).
+                self.extended[pk] = False
+                if expected == "proposal_timeout":
+                    # SPEC 13.1: "the mediator then decides": the one who proposed.
+                    assert "assigned" not in {e[0] for e in new}, f"{d.reference}: {new}"
             else:
                 assert timeouts == [], f"{d.reference} was not due, yet the sweep did {timeouts}"
             # "assigned": a timeout that brings the case into review hands it to the roster.
@@ -703,6 +880,12 @@ class DisputeMachine(RuleBasedStateMachine):
                 "assigned",
             }
         after = Dispute.objects.filter(pk__in=self.disputes)
+        for pk, state, mediator in after.values_list("pk", "state", "assigned_mediator_id"):
+            if state != "proposed":
+                self.accepted.pop(pk, None)
+                self.proposals.pop(pk, None)
+            if before[pk].state == "proposed" and pk in due:
+                assert mediator == before[pk].assigned_mediator_id
         assert not after.filter(deadline_at__lte=now).exists(), "a due deadline survived the sweep"
         assert not after.filter(reminder_at__lte=now).exists(), "a due reminder survived the sweep"
         # Deadlines are swept, so running the sweep twice is harmless: the second finds nothing.
@@ -828,6 +1011,56 @@ class DisputeMachine(RuleBasedStateMachine):
     def decide(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
         self._act("decide", pick, who, inputs)
 
+    @precondition(lambda self: self._waits_for("propose"))
+    @rule(
+        pick=PICK,
+        who=WHO,
+        inputs=INPUTS["propose"],
+        answers=st.sampled_from(
+            [
+                (),
+                ("accept_proposal",),
+                ("reject_proposal",),
+                ("accept_proposal", "accept_proposal"),
+                ("accept_proposal", "accept_proposal"),
+                ("accept_proposal", "reject_proposal"),
+            ]
+        ),
+        data=st.data(),
+    )
+    def propose(
+        self,
+        pick: int,
+        who: str,
+        inputs: dict[str, Any],
+        answers: tuple[str, ...],
+        data: st.DataObject,
+    ) -> None:
+        """The mediator proposes, and the parties may answer at once, each answer judged
+        like any other call (left to the other rules, the three days mostly run out
+        before both parties have accepted)."""
+        pk = self._act("propose", pick, who, inputs)
+        for answer in answers:
+            if not Dispute.objects.filter(pk=pk, state="proposed").exists():
+                break
+            by = data.draw(WHO, label=f"{answer} by")
+            self._act(answer, pick, by, data.draw(INPUTS[answer], label=answer), on=pk)
+
+    @precondition(lambda self: self._waits_for("accept_proposal"))
+    @rule(pick=PICK, who=WHO, inputs=INPUTS["accept_proposal"])
+    def accept_proposal(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
+        self._act("accept_proposal", pick, who, inputs)
+
+    @precondition(lambda self: self._waits_for("reject_proposal"))
+    @rule(pick=PICK, who=WHO, inputs=INPUTS["reject_proposal"])
+    def reject_proposal(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
+        self._act("reject_proposal", pick, who, inputs)
+
+    @precondition(lambda self: self._waits_for("extend_deadline"))
+    @rule(pick=PICK, who=WHO, inputs=INPUTS["extend_deadline"])
+    def extend_deadline(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
+        self._act("extend_deadline", pick, who, inputs)
+
     @precondition(lambda self: self._waits_for("appeal"))
     @rule(pick=PICK, who=WHO, inputs=INPUTS["appeal"])
     def appeal(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
@@ -903,6 +1136,7 @@ class DisputeMachine(RuleBasedStateMachine):
             self._only_what_the_spec_allows_is_offered(d, appealed[d.pk])
             self._someone_can_act(d)
             self._overdue_only_while_the_platform_owes_a_decision(d)
+            self._a_proposal_stands_as_accepted(d)
         self._refunds_within_paid(rows)
         self._one_dispute_per_order(rows)
         self._offers_match_the_case(rows)
@@ -936,6 +1170,10 @@ class DisputeMachine(RuleBasedStateMachine):
             assert d.settlement == "", f"{d.reference} is {d.state} with settlement {d.settlement}"
         rule_key = WAIT_RULE.get((d.state, d.settlement))
         where = f"{d.reference} in {d.state}/{d.settlement or '-'}"
+        # SPEC 13.2: once per wait, and only a wait a party may extend.
+        extended = self.extended.get(d.pk, False)
+        assert d.deadline_extended == extended, f"{where}: extended {d.deadline_extended}"
+        assert not extended or (d.state, d.settlement) in EXTENDABLE, where
         if rule_key is None:
             assert d.deadline_at is None, f"{where} has a deadline ({d.deadline_rule})"
             assert d.deadline_rule == "", f"{where} has a deadline rule {d.deadline_rule}"
@@ -944,8 +1182,10 @@ class DisputeMachine(RuleBasedStateMachine):
         assert d.deadline_at is not None, f"{where} waits on someone without a deadline"
         assert d.deadline_rule == rule_key, f"{where} runs on rule {d.deadline_rule!r}"
         days = settings.DISPUTE_DEADLINE_DAYS[rule_key]
+        if extended:
+            days += settings.DISPUTE_EXTENSION_DAYS
         assert d.deadline_started_at is not None
-        assert d.deadline_at - d.deadline_started_at == timedelta(days=days)
+        assert d.deadline_at - d.deadline_started_at == timedelta(days=days), where
         assert d.deadline_started_at <= timezone.now()
 
     def _only_what_the_spec_allows_is_offered(self, d: Dispute, appealed: set[str]) -> None:
@@ -992,6 +1232,22 @@ class DisputeMachine(RuleBasedStateMachine):
         if d.is_overdue:
             assert d.state in ("under_review", "awaiting_info", "appealed"), (
                 f"{d.reference} is {d.state}/{d.settlement or '-'} but still flagged overdue"
+            )
+
+    def _a_proposal_stands_as_accepted(self, d: Dispute) -> None:
+        """SPEC 13.1: while the proposal is open the case says which party has accepted it
+        (at most one: the second acceptance resolves it); once it is answered, nobody
+        stands by it."""
+        accepted = self.accepted.get(d.pk, set())
+        if d.state == "proposed":
+            assert d.pk in self.proposals, f"{d.reference} is proposed, but nothing was"
+            assert len(accepted) <= 1, f"{d.reference} accepted by both, still proposed"
+            assert d.proposal_accepted_by == next(iter(accepted), ""), (
+                f"{d.reference}: accepted by {accepted}, the case says {d.proposal_accepted_by!r}"
+            )
+        elif d.state not in TERMINAL:
+            assert d.proposal_accepted_by == "", (
+                f"{d.reference} is {d.state}, yet accepted by {d.proposal_accepted_by!r}"
             )
 
     def _returns_match_the_case(self, rows: list[Dispute]) -> None:
