@@ -70,9 +70,10 @@ STATE_MIX: list[tuple[str, int]] = [
     (S.NEGOTIATING, 20),
     (S.UNDER_REVIEW, 10),
     (S.AWAITING_INFO, 3),
+    (S.PROPOSED, 1),
     (S.RESOLVED, 7),
     (S.APPEALED, 2),
-    (S.CLOSED, 33),
+    (S.CLOSED, 32),
     (S.CANCELLED, 5),
 ]
 # The wait each active state is in.
@@ -81,6 +82,7 @@ STATE_RULE: dict[str, str] = {
     S.NEGOTIATING: "negotiation",
     S.UNDER_REVIEW: "mediator_review",
     S.AWAITING_INFO: "info_response",
+    S.PROPOSED: "proposal_response",
     S.RESOLVED: "appeal_window",
     S.APPEALED: "appeal_review",
 }
@@ -101,6 +103,13 @@ HISTORY: dict[str, list[tuple[str, str, str, str]]] = {
         _OFFER,
         _ESCALATE,
         ("request_info", "mediator", S.UNDER_REVIEW, S.AWAITING_INFO),
+    ],
+    S.PROPOSED: [
+        _CREATED,
+        _SUBMIT,
+        _OFFER,
+        _ESCALATE,
+        ("propose", "mediator", S.UNDER_REVIEW, S.PROPOSED),
     ],
     S.RESOLVED: [_CREATED, _SUBMIT, _OFFER, _ESCALATE, _DECIDE],
     S.APPEALED: [
@@ -860,7 +869,9 @@ class _Cases:
             started,
             reminder_at,
             0,
-            mediator if state in (S.UNDER_REVIEW, S.AWAITING_INFO, S.APPEALED) and pk % 3 else None,
+            mediator
+            if state in (S.UNDER_REVIEW, S.AWAITING_INFO, S.PROPOSED, S.APPEALED) and pk % 3
+            else None,
             "buyer" if state == S.AWAITING_INFO else "",
             False,
             False,
