@@ -19,6 +19,7 @@ A marker table, ``bench_seed``, records the size and when it was seeded;
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import SellerProfile, User
 from disputes.choices import DisputeState as S
+from disputes.events import event_hash
 from disputes.models import (
     GENESIS_HASH,
     Dispute,
@@ -700,6 +702,16 @@ def chain_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _proposal(claimed: Decimal) -> dict[str, str]:
+    """A ``propose`` event's details, as ``dispute_propose`` writes them."""
+    half = (claimed / 2).quantize(Decimal("0.01"))
+    return {
+        "outcome": "partial_refund",
+        "refund_amount": str(half),
+        "rationale": "Half back: the photos show damage to one of the two items.",
+    }
+
+
 class _Cases:
     """The disputes, and as they are written, the rows that hang off them.
 
@@ -760,10 +772,27 @@ class _Cases:
             event_id = self.next_event_id
             self.next_event_id += 1
             actor = roles[role]
-            prev, chain = (
-                chain,
-                chain_hash(pk, seq, name, actor, role, from_state, to_state, at, chain),
-            )
+            details, prev = _EMPTY, chain
+            if name == "propose":
+                # The case page shows the proposal from its event (1 % of cases:
+                # the slow, general hash is fine).
+                proposal = _proposal(claimed)
+                details = json.dumps(proposal)
+                chain = event_hash(
+                    dispute_id=pk,
+                    seq=seq,
+                    kind=name,
+                    actor_id=actor,
+                    actor_role=role,
+                    from_state=from_state,
+                    to_state=to_state,
+                    details=proposal,
+                    visibility="all",
+                    created_at=at,
+                    prev_hash=chain,
+                )
+            else:
+                chain = chain_hash(pk, seq, name, actor, role, from_state, to_state, at, chain)
             self.events.append(
                 (
                     event_id,
@@ -774,7 +803,7 @@ class _Cases:
                     role,
                     from_state,
                     to_state,
-                    _EMPTY,
+                    details,
                     "all",
                     at,
                     prev,

@@ -95,6 +95,21 @@ GUARDS: dict[str, Callable[[Dispute, Role, User | None], bool]] = {
     "must_act": _must_act,
     "not_yet_extended": _not_yet_extended,
 }
+# Why a guard refuses, said to whoever tried: the state alone ("the dispute is
+# appealed") does not tell a senior who decided the case why they cannot
+# decide its appeal. A test holds every guard to a reason.
+GUARD_REFUSALS: dict[str, str] = {
+    "offer_recipient": "only the party the offer was made to can answer it",
+    "asked_party": "the mediator asked the other party",
+    "not_yet_appealed": "you have already appealed",
+    "seller_first": "the seller responds first",
+    "not_the_decider": ("you decided this case, so another senior mediator reviews its appeal"),
+    "assignee": "the case is assigned to another mediator",
+    "deadline_passed": "its deadline has not passed",
+    "not_yet_accepted": "you have already accepted the proposal",
+    "must_act": "only the party who must act now may take more time, before the deadline",
+    "not_yet_extended": "more time has already been taken at this stage",
+}
 
 
 def role_in(dispute: Dispute, user: User | None) -> Role | None:
@@ -122,12 +137,14 @@ def is_senior(user: User) -> bool:
     """
     cached = getattr(user, "_is_senior", None)
     if cached is None:
+        from accounts.models import User
         from accounts.seniority import SENIOR_PERMISSION, holds_permission
 
+        # User's manager, not type(user)'s: request.user is a lazy wrapper.
         cached = user.is_superuser or (
-            type(user)
-            ._default_manager.filter(holds_permission(SENIOR_PERMISSION, "pk"), pk=user.pk)
-            .exists()
+            User._default_manager.filter(
+                holds_permission(SENIOR_PERMISSION, "pk"), pk=user.pk
+            ).exists()
         )
         user._is_senior = cached  # type: ignore[attr-defined]
     return bool(cached)

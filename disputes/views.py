@@ -14,10 +14,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.reputation import seller_reputation
-from disputes.choices import TERMINAL_STATES, DisputeState, DisputeType, NotificationCategory
+from disputes.choices import (
+    PHASE_OF,
+    TERMINAL_STATES,
+    DisputeState,
+    DisputeType,
+    NotificationCategory,
+    Phase,
+)
 from disputes.errors import DisputeError, NotYourCase
 from disputes.forms import ACTION_FORMS, MessageForm
-from disputes.models import Dispute, Notification, NotificationPreference
+from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
 from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
@@ -111,6 +118,7 @@ def _detail_context(
         initial={"accept_offer": answer, "decline_offer": answer},
     )
     party = dispute.party_of(user)
+    timeline = list(timeline_for(user, dispute))
     return {
         "dispute": dispute,
         "waiting_on": waiting_on(dispute, user),
@@ -119,7 +127,9 @@ def _detail_context(
         "offer_actions": [a for a in actions if a["name"] in OFFER_ACTIONS],
         # The rows of the shared timeline (disputes/_timeline.html); a party's carry
         # no bodies: the thread shows the messages.
-        "timeline": [{"event": event} for event in timeline_for(user, dispute)],
+        "timeline": [{"event": event} for event in timeline],
+        # The party asked for information reads the question above the answer box.
+        "info_question": _last_question(timeline) if "provide_info" in allowed else "",
         "offers": offers,
         "open_offer": open_offer,
         "proposal": proposal_shown(dispute),
@@ -135,6 +145,11 @@ def _detail_context(
         and dispute.state != DisputeState.DRAFT
         and (party is not None or may_work(dispute, user)),
         "reputation": seller_reputation(dispute.seller_id),
+        # A resolution sent back to review (SPEC 3: a problem with the return, a
+        # replacement not shipped) is shown as reopened, not as standing.
+        "resolution_reopened": bool(dispute.outcome)
+        and PHASE_OF[dispute.state] == Phase.PLATFORM
+        and dispute.state != DisputeState.APPEALED,
         # Only a resolved case has refunds to show: no query before that.
         "refunds": list(dispute.refunds.all()) if dispute.outcome else [],
         "contact_label": _("Contact seller")
@@ -143,6 +158,11 @@ def _detail_context(
         if party == "seller"
         else _("Message the parties"),
     }
+
+
+def _last_question(timeline: list[DisputeEvent]) -> str:
+    asked = [e for e in timeline if e.kind == "request_info"]
+    return str(asked[-1].details.get("question", "")) if asked else ""
 
 
 @login_required

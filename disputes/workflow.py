@@ -10,12 +10,14 @@ come from these two tables and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from disputes import inputs as i
 from disputes.choices import (
@@ -62,7 +64,8 @@ class DeadlineRule:
     waits_on: WaitsOn
     # The transition the sweep applies, as the system, when the wait ends.
     on_timeout: str
-    # "the seller has 3 days to respond" and "then the platform steps in".
+    # "the seller has {time} to respond" and "then the platform steps in": {time}
+    # is the whole wait ("3 days") in the rule, what is left in a reminder.
     who_has: str
     then: str
     # The party the wait is on may take ``extend_deadline`` once (SPEC 13.2).
@@ -84,7 +87,7 @@ RULES: dict[str, DeadlineRule] = {
             "seller_response",
             WaitsOn.SELLER,
             "seller_silence",
-            "The seller has {days} days to respond",
+            "The seller has {time} to respond",
             "then the platform steps in",
             extendable=True,
         ),
@@ -92,21 +95,21 @@ RULES: dict[str, DeadlineRule] = {
             "negotiation",
             WaitsOn.PARTIES,
             "negotiation_timeout",
-            "The parties have {days} days to agree",
+            "The parties have {time} to agree",
             "then the platform reviews the case",
         ),
         DeadlineRule(
             "mediator_review",
             WaitsOn.PLATFORM,
             "review_overdue",
-            "The platform decides within {days} days",
+            "The platform has {time} to decide",
             "then the case is flagged overdue and its review window starts again",
         ),
         DeadlineRule(
             "info_response",
             WaitsOn.ASKED_PARTY,
             "info_timeout",
-            "The {party} has {days} days to answer the mediator",
+            "The {party} has {time} to answer the mediator",
             "then the review continues without the answer",
             extendable=True,
         ),
@@ -114,21 +117,21 @@ RULES: dict[str, DeadlineRule] = {
             "appeal_window",
             WaitsOn.NOBODY,
             "finalize",
-            "Either party may appeal within {days} days",
+            "Either party has {time} to appeal",
             "then the decision is final",
         ),
         DeadlineRule(
             "appeal_review",
             WaitsOn.PLATFORM,
             "review_overdue",
-            "A senior mediator decides the appeal within {days} days",
+            "A senior mediator has {time} to decide the appeal",
             "then the appeal is flagged overdue and its review window starts again",
         ),
         DeadlineRule(
             "return_shipment",
             WaitsOn.BUYER,
             "forfeit_return",
-            "The buyer has {days} days to ship the goods back and enter the tracking number",
+            "The buyer has {time} to ship the goods back and enter the tracking number",
             "then the refund is forfeited",
             extendable=True,
         ),
@@ -136,21 +139,28 @@ RULES: dict[str, DeadlineRule] = {
             "return_receipt",
             WaitsOn.SELLER,
             "confirm_return",
-            "The seller has {days} days to confirm receipt of the return or report a problem",
+            "The seller has {time} to confirm receipt of the return or report a problem",
             "then receipt is confirmed automatically and the refund is paid",
         ),
         DeadlineRule(
             "replacement_shipment",
             WaitsOn.SELLER,
             "replacement_timeout",
-            "The seller has {days} days to ship the replacement",
+            "The seller has {time} to ship the replacement",
             "then the platform steps in",
+        ),
+        DeadlineRule(
+            "draft_expiry",
+            WaitsOn.BUYER,
+            "expire_draft",
+            "The buyer has {time} to submit the draft",
+            "then it is cancelled, and this order cannot be disputed again",
         ),
         DeadlineRule(
             "proposal_response",
             WaitsOn.PARTIES,
             "proposal_timeout",
-            "The parties have {days} days to accept or reject the platform's proposal",
+            "The parties have {time} to accept or reject the platform's proposal",
             "then the mediator decides",
         ),
     ]
@@ -518,6 +528,15 @@ TRANSITIONS: dict[str, Transition] = {
             notice="{ref}: the proposal was not accepted in time; the mediator decides",
         ),
         _t(
+            "expire_draft",
+            "The draft was not submitted in time",
+            (S.DRAFT,),
+            S.CANCELLED,
+            (Role.SYSTEM,),
+            guards=("deadline_passed",),
+            notice="{ref}: your draft was not submitted in time and is cancelled",
+        ),
+        _t(
             "extend_deadline",
             "More time taken",
             (S.AWAITING_SELLER, S.AWAITING_INFO, S.RESOLVED),
@@ -707,15 +726,49 @@ def deadline_sentence(dispute: Dispute) -> str:
     rule = RULES.get(dispute.deadline_rule)
     if rule is None:
         return ""
-    then = rule.then
-    if rule.key == "seller_response" and settings.SELLER_SILENCE_POLICY == "grant_claim":
-        then = "then the buyer's claim is granted"
-    party = dispute.info_requested_from or "party"
     days = rule.days
     if dispute.deadline_at and dispute.deadline_started_at:
         # A mediator may set their own time to answer: say the wait as it is.
         days = round((dispute.deadline_at - dispute.deadline_started_at) / timedelta(days=1))
-    return _(rule.who_has).format(days=days, party=party) + "; " + _(then) + "."
+    return _rule_words(dispute, rule, ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+
+
+def reminder_sentence(dispute: Dispute, now: datetime) -> str:
+    """A reminder's words: the time left, not the whole wait ("The seller has
+    1 day, 4 hours left to respond; then …"), and when the wait ends."""
+    rule = RULES.get(dispute.deadline_rule)
+    if rule is None or dispute.deadline_at is None:
+        return ""
+    left = _("%(time)s left") % {"time": time_left(dispute.deadline_at - now)}
+    ends = _("It ends on %(date)s UTC.") % {
+        "date": date_format(dispute.deadline_at.astimezone(UTC), "DATETIME_FORMAT")
+    }
+    return _rule_words(dispute, rule, left) + " " + ends
+
+
+def time_left(left: timedelta) -> str:
+    """ "14 days, 23 hours", "5 hours, 12 minutes": days and hours, never weeks
+    (Django's timeuntil says "2 weeks" for 14 days 23 hours, and deadlines are
+    counted in days)."""
+    minutes = max(int(left.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        ngettext("%(n)d day", "%(n)d days", days) % {"n": days} if days else "",
+        ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else "",
+        ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        if minutes and not days
+        else "",
+    ]
+    return ", ".join(p for p in parts if p) or _("less than a minute")
+
+
+def _rule_words(dispute: Dispute, rule: DeadlineRule, time: str) -> str:
+    then = rule.then
+    if rule.key == "seller_response" and settings.SELLER_SILENCE_POLICY == "grant_claim":
+        then = "then the buyer's claim is granted"
+    party = dispute.info_requested_from or "party"
+    return _(rule.who_has).format(time=time, party=party) + "; " + _(then) + "."
 
 
 def deadline_for(

@@ -25,7 +25,7 @@ from disputes.services.engine import append_event, check_transition
 from disputes.services.timeouts import apply_timeouts
 from disputes.services.transitions import BatchBuild, batch_build
 from disputes.waiting import waiting_party
-from disputes.workflow import RULES, deadline_sentence, next_reminder_at
+from disputes.workflow import RULES, next_reminder_at, reminder_sentence
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def _send_reminder(pk: int, now: datetime) -> bool:
         },
         visibility=_visibility_for(party),
         recipients=_who_must_act(dispute, party),
-        notify_body=deadline_sentence(dispute),
+        notify_body=reminder_sentence(dispute, now),
         extra_fields={"reminders_sent": sent, "reminder_at": following},
     )
     return True

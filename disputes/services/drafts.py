@@ -16,12 +16,14 @@ from disputes.choices import (
     REQUESTED_OUTCOMES,
     DisputeState,
     DisputeType,
+    Outcome,
 )
 from disputes.errors import BadAmount, InvalidInput, NotAllowedNow, NotYours, WindowClosed
 from disputes.models import Dispute
 from disputes.services.amounts import amount_from
 from disputes.services.engine import record_creation
 from disputes.services.refunds import refundable
+from disputes.workflow import deadline_for
 from orders.eligibility import dispute_eligibility
 from orders.models import Order
 
@@ -84,6 +86,13 @@ def _validate(
             f"You can claim at most {available} {order.currency}: what was paid, less refunds.",
             field="claimed_amount",
         )
+    if requested_outcome == Outcome.FULL_REFUND and amount != available:
+        # Asked rather than quietly changed: the buyer chooses which they meant.
+        raise BadAmount(
+            f"A full refund is all that can be refunded, {available} {order.currency}: "
+            "claim that amount, or choose a partial refund.",
+            field="claimed_amount",
+        )
     return amount, text
 
 
@@ -111,6 +120,8 @@ def dispute_create(
             error = WindowClosed if eligibility.code == "window_closed" else NotAllowedNow
             raise error(eligibility.reason, field="order")
         now = timezone.now()
+        # A draft waits on its buyer, and is cancelled if never submitted.
+        expires_at, reminder_at = deadline_for("draft_expiry", now)
         dispute = Dispute(
             order=locked_order,
             buyer_id=locked_order.buyer_id,
@@ -122,6 +133,10 @@ def dispute_create(
             claimed_amount=amount,
             requested_outcome=requested_outcome,
             created_at=now,
+            deadline_rule="draft_expiry",
+            deadline_started_at=now,
+            deadline_at=expires_at,
+            reminder_at=reminder_at,
         )
         try:
             with transaction.atomic():

@@ -24,7 +24,7 @@ from disputes.errors import Conflict, NotAllowedNow, NotYours
 from disputes.events import next_event
 from disputes.models import Dispute, DisputeEvent
 from disputes.notifications import Notice, notify, notify_many, recipients_of
-from disputes.permissions import check_may_work, failed_guards, role_in
+from disputes.permissions import GUARD_REFUSALS, check_may_work, failed_guards, role_in
 from disputes.records import dispute_seal, seal
 from disputes.workflow import TRANSITIONS, Role, deadline_for, next_reminder_at
 
@@ -182,7 +182,10 @@ def check_transition(locked: Dispute, actor: User | None, name: str) -> Role:
     if failed == ("assignee",):
         # Allowed now, but not to this mediator: the case is taken or reassigned first.
         check_may_work(locked, actor)
-    if failed != ():
+    if failed:
+        # The state allows it, a guard does not: say which rule refuses.
+        raise NotAllowedNow(f"“{transition.label}” is not possible: {GUARD_REFUSALS[failed[0]]}.")
+    if failed is None:
         raise NotAllowedNow(_refusal(transition.label, locked))
     return role
 

@@ -895,6 +895,17 @@ def dispute_complete(*, dispute: Dispute) -> Dispute:
     return run_transition(dispute, None, "complete", build)
 
 
+def dispute_expire_draft(*, dispute: Dispute) -> Dispute:
+    """draft → cancelled when the buyer has not submitted it in time
+    (``DEADLINE_DRAFT_EXPIRY_DAYS``); the buyer is told, as for any cancellation."""
+
+    return run_transition(dispute, None, "expire_draft", _one(_expire_draft_changes))
+
+
+def _expire_draft_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    return [Change(details={"deadline_passed": "draft_expiry"}) for _d in disputes]
+
+
 def dispute_cancel(*, dispute: Dispute, actor: User, reason: str = "") -> Dispute:
     """Any state before resolved → cancelled (buyer, after a confirmation). Final: the
     dispute cannot be reopened and the order cannot be disputed again."""

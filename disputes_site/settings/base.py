@@ -383,6 +383,8 @@ DISPUTE_DEADLINE_DAYS = {
     "return_receipt": env_int("DEADLINE_RETURN_RECEIPT_DAYS", 10, minimum=1),
     "replacement_shipment": env_int("DEADLINE_REPLACEMENT_SHIPMENT_DAYS", 10, minimum=1),
     "proposal_response": env_int("DEADLINE_PROPOSAL_RESPONSE_DAYS", 3, minimum=1),
+    # A draft never submitted is cancelled after this (issue 15; reminders first).
+    "draft_expiry": env_int("DEADLINE_DRAFT_EXPIRY_DAYS", 30, minimum=1),
 }
 # "More time, once" (SPEC 13.2): how far a party's one extension moves its deadline.
 DISPUTE_EXTENSION_DAYS = env_int("DISPUTE_EXTENSION_DAYS", 3, minimum=1)

@@ -342,8 +342,15 @@ def test_bad_input_is_explained_next_to_each_field_and_nothing_is_lost(
     expect(b.get_by_label("Product quality problem")).to_be_checked()
     shoot(b, "bad-input", "amount-above-paid")
 
-    # A refused file type: said next to its own row; the description typed stays.
+    # Half of what was paid is a partial refund: a "full refund" of it is asked
+    # about next to the amount (issue 15), the rest kept again.
     b.get_by_label("Amount you claim").fill("60.00")
+    b.get_by_role("button", name="Continue: add evidence and review").click()
+    expect(b.locator("#id_claimed_amount_error1")).to_contain_text("choose a partial refund")
+    expect(b.get_by_label("Amount you claim")).to_have_value("60.00")
+
+    # A refused file type: said next to its own row; the description typed stays.
+    b.get_by_label("What you want").select_option("partial_refund")
     b.get_by_role("button", name="Continue: add evidence and review").click()
     expect(b.get_by_role("heading", name="Review and confirm")).to_be_visible()
     fake = tmp_path / "invoice.pdf"

@@ -124,7 +124,13 @@ def test_reminders_at_half_and_ninety_percent_once_each(submitted, seller):
     reminders = Notification.objects.filter(dispute=submitted, event__kind="reminder")
     # Only the one who must act (the seller) is reminded, once per threshold.
     assert list(reminders.values_list("recipient", flat=True)) == [seller.pk, seller.pk]
-    assert "The seller has 3 days to respond" in reminders.first().body
+    # Each says the time left then, not the whole wait.
+    bodies = [r.body.replace("\xa0", " ") for r in reminders.order_by("pk")]
+    assert bodies[0].startswith(
+        "The seller has 1 day, 11 hours left to respond; then the platform steps in. It ends on "
+    )
+    assert bodies[1].startswith("The seller has 7 hours, 11 minutes left to respond;")
+    assert "3 days" not in bodies[0] + bodies[1]
     percents = sorted(
         DisputeEvent.objects.filter(dispute=submitted, kind="reminder").values_list(
             "details__percent", flat=True

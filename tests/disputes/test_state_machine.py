@@ -144,6 +144,7 @@ TIMEOUTS = {
     "confirm_return": {"resolved"},
     "replacement_timeout": {"under_review"},
     "proposal_timeout": {"under_review"},
+    "expire_draft": {"cancelled"},
 }
 TIMEOUT_OF_RULE = {
     "seller_response": "seller_silence",
@@ -156,10 +157,12 @@ TIMEOUT_OF_RULE = {
     "return_receipt": "confirm_return",
     "replacement_shipment": "replacement_timeout",
     "proposal_response": "proposal_timeout",
+    "draft_expiry": "expire_draft",
 }
 
 # Each state that waits on someone, and the deadline rule of that wait.
 WAIT_RULE = {
+    ("draft", ""): "draft_expiry",
     ("awaiting_seller", ""): "seller_response",
     ("negotiating", ""): "negotiation",
     ("under_review", ""): "mediator_review",
@@ -927,6 +930,8 @@ class DisputeMachine(RuleBasedStateMachine):
             and inputs["outcome"] in OFFER_OUTCOMES
             and text_ok(inputs["description"], 10)
             and money_ok("full_refund", amount, refundable)
+            # A claim for a full refund is of all that can be refunded (issue 15).
+            and (inputs["outcome"] != "full_refund" or parsed_amount(amount) == refundable)
             and not inputs["future_facts"]
             # SPEC section 3: a cancelled dispute cannot be reopened; one dispute per order.
             and existing == 0

@@ -30,7 +30,7 @@ PERSONS = ("buyer", "seller", "mediator", "senior", "stranger")
 
 # situation -> {(transition, role)} allowed. Everything else must be refused.
 EXPECTED: dict[str, set[tuple[str, str]]] = {
-    "draft": {("submit", "buyer"), ("cancel", "buyer")},
+    "draft": {("submit", "buyer"), ("cancel", "buyer"), ("expire_draft", "system")},
     "awaiting_seller": {
         ("accept_claim", "seller"),
         ("reject_claim", "seller"),

@@ -40,6 +40,7 @@ CASES = [
         "buyer",
         BASE + 2 + NOTIFY,
     ),  # the order's disputes (eligibility), refundable SUM
+    ("draft", "expire_draft", "system", BASE + NOTIFY),
     ("awaiting_seller", "accept_claim", "seller", BASE + REFUND + NOTIFY),
     ("awaiting_seller", "reject_claim", "seller", BASE + NOTIFY),
     (
