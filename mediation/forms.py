@@ -25,3 +25,18 @@ class ReassignForm(forms.Form):
     def references(self) -> list[str]:
         raw = self.cleaned_data.get("cases", "")
         return [ref for ref in (part.strip() for part in raw.split(",")) if ref][:100]
+
+
+class CannedReplyForm(forms.Form):
+    """A lead's canned reply; the service checks the placeholders and the title."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=4000,
+        help_text=_(
+            "Placeholders in braces, such as {buyer_name}, are filled for the case when a "
+            "mediator inserts the reply; the list is below."
+        ),
+    )

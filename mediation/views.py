@@ -41,6 +41,7 @@ from disputes.workflow import MEDIATOR_ACTIONS, deadline_sentence
 from disputes_site.search import any_nul
 from evidence.selectors import evidence_for
 from mediation import selectors
+from mediation.canned_insert import CannedOnCase, canned_for_case
 from mediation.forms import NoteForm, ReassignForm
 from mediation.services import case_reassign, case_take
 
@@ -122,7 +123,25 @@ def _case_context(
         by_side.get(item.uploader_role, by_side["mediator"]).append(item)
     works_it = may_work(dispute, user)
     allowed = [name for name in allowed_actions(dispute, user) if name in MEDIATOR_ACTIONS]
-    actions = action_forms(dispute, allowed, items, bound)
+    open_case = (
+        dispute.state in selectors.queue_states(user) or dispute.state == DisputeState.APPEALED
+    )
+    # The team's canned replies, for the boxes this mediator writes in (one query).
+    canned = canned_for_case(request, dispute, user) if works_it and open_case else CannedOnCase()
+    question = canned.prefill("request_info")
+    actions = action_forms(
+        dispute,
+        allowed,
+        items,
+        bound,
+        {"request_info": {"question": question}} if question else None,
+    )
+    for action in actions:
+        # The box a chosen reply went into is shown open.
+        action["open"] = action["open"] or (
+            question is not None and action["name"] == "request_info"
+        )
+    message_text = canned.prefill("message")
     note_bodies = {note.pk: note for note in notes}
     message_bodies = {message.pk: message for message in thread}
     return {
@@ -160,9 +179,10 @@ def _case_context(
         and dispute.state in selectors.queue_states(user),
         "is_lead": user.is_mediation_lead,
         "note_form": bound.get("note") or NoteForm(prefix="note"),
-        "message_form": bound.get("message") or MessageForm(prefix="message"),
-        "open_case": dispute.state in selectors.queue_states(user)
-        or dispute.state == DisputeState.APPEALED,
+        "message_form": bound.get("message")
+        or MessageForm(prefix="message", initial={"body": message_text} if message_text else None),
+        "open_case": open_case,
+        "canned": canned,
     }
 
 

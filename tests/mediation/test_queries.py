@@ -13,6 +13,7 @@ from disputes import services
 from disputes.choices import DisputeState
 from disputes.models import Dispute
 from evidence.models import Evidence
+from mediation.models import CannedReply
 from tests.conftest import client_for
 from tests.factories import DisputeFactory, MediatorFactory
 from tests.mediation.conftest import new_case, on_roster
@@ -85,6 +86,18 @@ def test_the_case_view_costs_the_same_with_1_or_30_items(
         for n in range(20):
             services.message_post(dispute=case, actor=case.buyer, body=f"Message {n}")
             services.note_add(dispute=case, actor=mediator, body=f"Note {n}")
+        # and a library of 40 canned replies, each with every placeholder.
+        now = timezone.now()
+        CannedReply.objects.bulk_create(
+            CannedReply(
+                title=f"Reply {n}",
+                body="{buyer_name} {seller_name} {store} {order} {deadline} {refund_amount}",
+                updated_by=mediator,
+                updated_at=now,
+                created_at=now,
+            )
+            for n in range(40)
+        )
     if decided:
         case = services.dispute_decide(
             dispute=Dispute.objects.get(pk=case.pk),
@@ -99,11 +112,23 @@ def test_the_case_view_costs_the_same_with_1_or_30_items(
     # user with their seniority (may take; the session is read from the cache), the case (with order, payment, shipment, parties, store,
     # mediator, decider), evidence, timeline, messages, notes, offers, appeals,
     # decisions, [the decisions' cited evidence, when there is a decision],
-    # the lead permission (user and group permissions); the bell's count comes with the user
-    expected = 11 + (1 if decided else 0)
+    # the lead permission (user and group permissions), [the canned replies in use,
+    # while the case is open: they are filled for the case from what is loaded
+    # already]; the bell's count comes with the user
+    cited, canned = (1, 0) if decided else (0, 1)
+    expected = 11 + cited + canned
+    url = reverse("mediation:case", args=[case.reference])
     with django_assert_num_queries(expected):
-        response = client.get(reverse("mediation:case", args=[case.reference]))
+        response = client.get(url)
     html = response.content.decode()
+    replies = 40 if busy and not decided else 0
+    assert len(response.context["canned"].replies) == replies
+    if replies:
+        # A reply inserted without the page script (?canned=…) costs nothing more.
+        first = CannedReply.objects.order_by("id").first()
+        with django_assert_num_queries(expected):
+            filled = client.get(url, {"canned": first.pk, "into": "message"})
+        assert filled.context["message_form"]["body"].value().startswith(str(case.buyer))
     assert html.count('data-testid="case-evidence"') == items
     assert html.count('data-testid="note"') == (20 if busy else 0)
     assert html.count('data-testid="cited-item"') == (items if decided else 0)

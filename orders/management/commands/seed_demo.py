@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_accounts
 from disputes.demo import seed_disputes
-from mediation.demo import seed_roster
+from mediation.demo import seed_canned_replies, seed_roster
 from orders.demo import seed_orders
 
 
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         users = seed_accounts()
         # Before the disputes, so that the escalated ones get a mediator.
         seed_roster(users)
+        seed_canned_replies(users)
         created, scenarios = seed_orders(users)
         disputes = seed_disputes(scenarios, users)
         self.stdout.write(
