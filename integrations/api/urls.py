@@ -9,6 +9,7 @@ from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
 from evidence import api as evidence
 from integrations.api import auth, docs, webhooks
+from mediation import canned_api
 from orders.api import views as orders
 
 app_name = "api"
@@ -47,6 +48,12 @@ v1 = [
         evidence.EvidenceThumbnailView.as_view(),
         name="evidence-thumbnail",
     ),
+    path(
+        "v1/disputes/<str:id>/canned-replies/<int:rid>/",
+        canned_api.CannedReplyFilledView.as_view(),
+        name="dispute-canned-reply",
+    ),
+    path("v1/canned-replies/", canned_api.CannedReplyListView.as_view(), name="canned-replies"),
     path("v1/notifications/", disputes.NotificationListView.as_view(), name="notification-list"),
     path(
         "v1/notifications/<int:pk>/read/",
