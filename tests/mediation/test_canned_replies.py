@@ -167,6 +167,11 @@ def test_who_reaches_the_library_pages(role, expected, lead, buyer, seller, medi
         assert reply.retired_at is None
 
 
+def test_the_queue_leads_to_the_library(mediator):
+    html = client_for(mediator).get(reverse("mediation:queue")).content.decode()
+    assert f'href="{reverse("mediation:canned_replies")}">Canned replies</a>' in html
+
+
 def test_parties_never_read_the_library(lead, buyer):
     _reply(lead)
     page = client_for(buyer).get(reverse("mediation:canned_replies"))
