@@ -113,3 +113,22 @@ def test_a_retired_or_unknown_reply_or_dispute_is_404(world, mediator, senior):
     other = api_for(senior)
     path = f"/api/v1/disputes/{world['foreign'].reference}/canned-replies/{world['reply'].pk}/"
     assert other.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("replies", [1, 30])
+def test_the_api_costs_the_same_with_1_or_30_replies(
+    replies, world, lead, mediator, django_assert_num_queries
+):
+    for n in range(replies - 1):
+        canned_services.canned_reply_create(actor=lead, title=f"Reply {n}", body="Hi {order}.")
+    client = api_for(mediator)
+    # the token with its user, its "last used" (written on its first call); the
+    # count, the page of replies with who changed them
+    with django_assert_num_queries(4):
+        listed = client.get("/api/v1/canned-replies/")
+    assert listed.json()["count"] == replies
+    case, reply = world["case"], world["reply"]
+    # the token with its user; the dispute with its order, parties and store; the reply
+    with django_assert_num_queries(3):
+        filled = client.get(f"/api/v1/disputes/{case.reference}/canned-replies/{reply.pk}/")
+    assert filled.status_code == 200

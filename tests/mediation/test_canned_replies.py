@@ -376,3 +376,21 @@ def test_amounts_follow_the_orders_currency(case, mediator):
     case.refund_amount = Decimal("1500")
     values = values_for(case, mediator, timezone.now())
     assert values["refund_amount"] == "1,500 JPY"
+
+
+# --- Query counts (ARCHITECTURE rule 8) -------------------------------------------
+
+
+@pytest.mark.parametrize("replies", [1, 30])
+def test_the_library_costs_the_same_with_1_or_30_replies(
+    replies, lead, mediator, django_assert_num_queries
+):
+    for n in range(replies):
+        _reply(lead, title=f"Reply {n}", body="Dear {buyer_name}.")
+    client = client_for(lead)
+    url = reverse("mediation:canned_replies")
+    # user with the bell's count (the session from the cache), the lead permission
+    # (user and group permissions), the replies with who changed them last
+    with django_assert_num_queries(4):
+        page = client.get(url)
+    assert page.content.decode().count('data-testid="canned-reply"') == replies
