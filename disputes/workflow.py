@@ -766,7 +766,7 @@ def time_left(left: timedelta) -> str:
 def _rule_words(dispute: Dispute, rule: DeadlineRule, time: str) -> str:
     then = rule.then
     if rule.key == "seller_response" and settings.SELLER_SILENCE_POLICY == "grant_claim":
-        then = "then the buyer's claim is granted"
+        then = "then the buyer's claim is granted, which either party may appeal"
     party = dispute.info_requested_from or "party"
     return _(rule.who_has).format(time=time, party=party) + "; " + _(then) + "."
 

@@ -407,27 +407,47 @@ def dispute_escalate(*, dispute: Dispute, actor: User, justification: str) -> Di
 def dispute_seller_silence(*, dispute: Dispute) -> Dispute:
     """awaiting_seller → under_review when the response window passes: the platform
     steps in and the case shows the silence; or, with SELLER_SILENCE_POLICY =
-    grant_claim, → resolved with the buyer's requested outcome."""
+    grant_claim, → resolved with the buyer's requested outcome, which either
+    party may appeal within the appeal window as a platform decision (then
+    ``finalize`` carries it out)."""
 
-    def build(d: Dispute, role: Role) -> Change:
-        if settings.SELLER_SILENCE_POLICY == "grant_claim":
-            amount = d.claimed_amount if d.requested_outcome != Outcome.REPLACEMENT else Decimal(0)
-            change = _settle(
-                d, d.requested_outcome, amount, final=False, kind=ResolutionKind.SELLER_SILENCE
-            )
-            change.fields["seller_silent"] = True
-            change.details = {"deadline_passed": "seller_response", "granted": True}
-            return change
-        return _seller_silence_changes([d])[0]
-
-    return run_transition(dispute, None, "seller_silence", build)
+    return run_transition(dispute, None, "seller_silence", _one(_seller_silence_changes))
 
 
 def _seller_silence_changes(disputes: Sequence[Dispute]) -> list[Change]:
+    if settings.SELLER_SILENCE_POLICY != "grant_claim":
+        return [
+            Change(fields={"seller_silent": True}, details={"deadline_passed": "seller_response"})
+            for _d in disputes
+        ]
+    # Granted, not yet carried out: nothing is paid before the appeal window
+    # ends, so the seller who missed the deadline can still be heard.
+    now = timezone.now()
     return [
-        Change(fields={"seller_silent": True}, details={"deadline_passed": "seller_response"})
-        for _d in disputes
+        Change(
+            target=DisputeState.RESOLVED,
+            start="appeal_window",
+            settlement=Settlement.APPEAL_WINDOW,
+            fields={
+                "seller_silent": True,
+                "outcome": d.requested_outcome,
+                "refund_amount": _granted_amount(d),
+                "resolution_kind": ResolutionKind.SELLER_SILENCE,
+                "resolved_at": now,
+            },
+            details={
+                "deadline_passed": "seller_response",
+                "granted": True,
+                "outcome": d.requested_outcome,
+                "refund_amount": _granted_amount(d),
+            },
+        )
+        for d in disputes
     ]
+
+
+def _granted_amount(d: Dispute) -> Decimal:
+    return d.claimed_amount if d.requested_outcome != Outcome.REPLACEMENT else Decimal(0)
 
 
 def dispute_negotiation_timeout(*, dispute: Dispute) -> Dispute:
@@ -932,7 +952,9 @@ def batch_build(name: str) -> BatchBuild | None:
     """How the sweep builds timeout ``name`` for a whole batch of locked disputes (its
     writes besides the dispute rows in one query per batch), or None when it must go
     one dispute at a time: the timeouts that issue a refund (``issue_refund`` locks
-    and sums each order's ledger)."""
+    and sums each order's ledger), and a claim granted on the seller's silence,
+    whose amount differs from case to case (the batch's UPDATE groups rows by
+    equal values: one per case would be no batch)."""
     if name == "seller_silence" and settings.SELLER_SILENCE_POLICY == "grant_claim":
         return None
     return BATCH_BUILDS.get(name)

@@ -89,7 +89,9 @@ def test_silent_seller_shows_on_the_case(submitted):
 @pytest.mark.django_db
 def test_grant_claim_policy_resolves_for_the_buyer(submitted, settings):
     settings.SELLER_SILENCE_POLICY = "grant_claim"
-    assert "then the buyer's claim is granted" in deadline_sentence(submitted)
+    assert "then the buyer's claim is granted, which either party may appeal" in (
+        deadline_sentence(submitted)
+    )
     with time_machine.travel(submitted.deadline_at + timedelta(seconds=1), tick=False):
         services.sweep()
     submitted.refresh_from_db()
@@ -98,6 +100,10 @@ def test_grant_claim_policy_resolves_for_the_buyer(submitted, settings):
         "seller_silence",
         submitted.claimed_amount,
     )
+    # Granted as a platform decision would be: open to appeal first, paid after.
+    assert submitted.settlement == Settlement.APPEAL_WINDOW
+    assert submitted.deadline_rule == "appeal_window"
+    assert not submitted.refunds.exists()
 
 
 @pytest.mark.django_db

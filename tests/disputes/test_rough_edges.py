@@ -167,3 +167,42 @@ def test_time_left_counts_days_and_hours_never_weeks():
     assert time_left(timedelta(hours=5, minutes=12)) == "5 hours, 12 minutes"
     assert time_left(timedelta(seconds=30)) == "less than a minute"
     assert time_left(timedelta(seconds=-30)) == "less than a minute"
+
+
+@pytest.fixture
+def granted(submitted, settings):
+    """Under SELLER_SILENCE_POLICY=grant_claim, the seller let the response time pass."""
+    settings.SELLER_SILENCE_POLICY = "grant_claim"
+    with time_machine.travel(submitted.deadline_at + timedelta(seconds=1), tick=False):
+        services.sweep()
+    submitted.refresh_from_db()
+    return submitted
+
+
+def test_a_claim_granted_on_silence_can_be_appealed_by_the_seller(granted, seller, senior):
+    assert "Appeal" in _page(seller, granted)
+    d = services.dispute_appeal(
+        dispute=granted,
+        actor=seller,
+        explanation="I was in hospital; the tracking shows the parcel was delivered intact.",
+    )
+    assert d.state == DisputeState.APPEALED
+    d = case_take(dispute=d, actor=senior)
+    d = services.dispute_decide_appeal(
+        dispute=d,
+        actor=senior,
+        result="overturned",
+        outcome="claim_rejected",
+        rationale="The carrier photos show the parcel delivered intact.",
+    )
+    assert (d.state, d.outcome) == (DisputeState.CLOSED, "claim_rejected")
+    assert not d.refunds.exists()
+    assert "The carrier photos show the parcel delivered intact." in _page(seller, d)
+
+
+def test_a_claim_granted_on_silence_is_paid_once_the_appeal_window_ends(granted, buyer):
+    with time_machine.travel(granted.deadline_at + timedelta(seconds=1), tick=False):
+        services.sweep()
+    granted.refresh_from_db()
+    assert granted.state == DisputeState.CLOSED
+    assert [r.amount for r in granted.refunds.all()] == [granted.claimed_amount]
