@@ -71,8 +71,12 @@ def _money(amount: Decimal | None, currency: str) -> str:
 def _deadline(dispute: Dispute, now: datetime) -> str:
     if dispute.deadline_at is None:
         return _("(no deadline is running)")
+    date = date_format(dispute.deadline_at.astimezone(UTC), "DATETIME_FORMAT")
+    if dispute.deadline_at <= now:
+        # An overdue review: never "less than a minute from now".
+        return _("%(date)s UTC (passed)") % {"date": date}
     return _("%(date)s UTC (%(left)s from now)") % {
-        "date": date_format(dispute.deadline_at.astimezone(UTC), "DATETIME_FORMAT"),
+        "date": date,
         "left": time_left(dispute.deadline_at - now),
     }
 

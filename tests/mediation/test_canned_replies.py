@@ -65,6 +65,8 @@ def test_the_deadline_reads_as_a_date_and_the_time_left(case, mediator):
     assert values["deadline"].endswith("UTC (2 days, 3 hours from now)")
     assert str(case.deadline_at.year) in values["deadline"]
     assert values["deadline_rule"].startswith("The platform")
+    late = values_for(case, mediator, case.deadline_at + timedelta(hours=1))
+    assert late["deadline"].endswith("UTC (passed)")
 
 
 def test_a_case_without_a_deadline_or_store_still_reads(case, mediator):
