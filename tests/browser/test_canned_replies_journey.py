@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from disputes.models import Dispute, Message
 from mediation import canned_services
 from mediation.models import CannedReply
-from tests.browser.journey import DESKTOP, audit, signed_in
+from tests.browser.journey import DESKTOP, audit, shoot, signed_in
 from tests.factories import (
     PASSWORD,
     BuyerFactory,
@@ -102,7 +102,7 @@ def test_a_lead_writes_a_reply_and_a_mediator_inserts_and_sends_it(live_server, 
     lena.get_by_role("button", name="Save").click()
     expect(lena.get_by_test_id("canned-reply")).to_have_count(1)
     expect(lena.get_by_test_id("canned-reply")).to_contain_text("Last changed by Lena Lead")
-    audit(lena)
+    shoot(lena, "canned-replies", "the library")
     canned_services.canned_reply_create(
         actor=team["lena"],
         title="Tracking number",
@@ -124,6 +124,10 @@ def test_a_lead_writes_a_reply_and_a_mediator_inserts_and_sends_it(live_server, 
     )
     expect(box).to_have_value(filled)
     assert mia.url == case_url  # the page script filled it in place
+    # The pointer off the button (axe would catch its hover colours mid-transition).
+    mia.mouse.move(0, 0)
+    mia.wait_for_timeout(300)
+    shoot(mia, "canned-replies", "a reply inserted into the message")
     box.press("End")
     box.type(" Thank you.")
     mia.get_by_label("Send to").select_option("seller")
