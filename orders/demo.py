@@ -97,6 +97,34 @@ DISPUTE_ORDERS: list[tuple[str, str, str]] = [
 ]
 DISPUTED = Plan(OrderStatus.DELIVERED, placed=20, shipped=15, delivered=8, expected=-9)
 
+# The demo's past: closed cases over the last 90 days, named by how each ended
+# (disputes.demo_history builds them); the platform's decisions take about three
+# weeks from opening to the end of the appeal window, so they are the older ones.
+_PAST_PATHS = ("agreed", "accepted", "decided", "agreed", "cancelled", "decided")
+HISTORY_DAYS_AGO: dict[str, int] = {
+    f"past-{i:02d}-{path}": days_ago
+    for i, days_ago in enumerate(range(88, 3, -3))
+    if (path := _PAST_PATHS[i % len(_PAST_PATHS)]) != "decided" or days_ago >= 25
+}
+
+# The demo's past (disputes.demo_history): an order per closed case of the last
+# 90 days, delivered a few days before its dispute was opened.
+HISTORY_ORDERS: list[tuple[str, str, str, Plan]] = [
+    (
+        name,
+        ("buyer@example.com", "buyer2@example.com")[i % 2],
+        ("seller@example.com", "seller2@example.com")[(i // 2) % 2],
+        Plan(
+            OrderStatus.DELIVERED,
+            placed=days_ago + 16,
+            shipped=days_ago + 12,
+            delivered=days_ago + 3,
+            expected=-(days_ago + 4),
+        ),
+    )
+    for i, (name, days_ago) in enumerate(HISTORY_DAYS_AGO.items())
+]
+
 
 def seed_orders(users: dict[str, User]) -> tuple[int, dict[str, Order]]:
     """Create the missing demo orders. Returns how many were created, and the
@@ -110,6 +138,7 @@ def seed_orders(users: dict[str, User]) -> tuple[int, dict[str, Order]]:
             plans = PLANS + (EXTRA if buyer.email == "buyer@example.com" else [])
             jobs += [(None, buyer, users[seller_email], plan) for plan in plans]
     jobs += [(name, users[b], users[s], DISPUTED) for name, b, s in DISPUTE_ORDERS]
+    jobs += [(name, users[b], users[s], plan) for name, b, s, plan in HISTORY_ORDERS]
     scenarios: dict[str, Order] = {}
     for scenario, buyer, seller, plan in jobs:
         products = CATALOGUE[seller.email]

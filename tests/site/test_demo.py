@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -91,7 +93,7 @@ def test_seed_demo_twice_leaves_the_same_data_on_postgres():
     before = _snapshot()
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert _snapshot() == before
-    assert 40 <= Order.objects.count() <= 60
+    assert 70 <= Order.objects.count() <= 90
     assert set(Order.objects.values_list("status", flat=True)) == set(OrderStatus.values)
 
 
@@ -131,3 +133,48 @@ def test_the_demo_has_disputes_in_every_state_some_already_due(django_capture_on
     assert list(verify_all()) == []
     # The sweep (what run_deadlines does beside the demo server) moves the due ones on.
     assert services.sweep().timeouts == 2
+
+
+@pytest.mark.django_db
+def test_the_demo_has_90_days_of_history_that_the_dashboard_and_sellers_show(
+    django_capture_on_commit_callbacks,
+):
+    from accounts.reputation import seller_reputation
+    from mediation.dashboard import Period, dashboard_figures
+    from orders.demo import HISTORY_DAYS_AGO
+    from tests.factories import make_lead
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    # The cases of today's states are opened now; the past's, over 90 days.
+    now = timezone.now()
+    past = Dispute.objects.filter(created_at__lt=now - timedelta(days=1))
+    assert past.count() == len(HISTORY_DAYS_AGO) >= 25
+    opened = sorted(past.values_list("created_at", flat=True))
+    assert now - timedelta(days=90) < opened[0] < now - timedelta(days=80)
+    assert opened[-1] > now - timedelta(days=10)
+    assert DisputeEvent.objects.filter(dispute__in=past, created_at__lt=now - timedelta(days=60))
+    assert list(verify_all()) == []
+    assert set(past.values_list("state", flat=True)) == {"closed", "cancelled"}
+
+    # The lead's dashboard over 90 days: a median time to resolution, and a
+    # median stay in the stages the past went through.
+    lead = make_lead(User.objects.get(email="senior@example.com"))
+    client = Client()
+    client.force_login(lead)
+    page = client.get(reverse("mediation_dashboard:dashboard") + "?period=90").content.decode()
+    figures = dashboard_figures(Period.named("90"))
+    assert figures.median_resolution is not None
+    assert figures.median_resolution > timedelta(hours=1)
+    for stage in ("awaiting_seller", "negotiating", "under_review"):
+        median, stays = figures.stage_medians[stage]
+        assert median is not None, stage
+        assert median > timedelta(hours=1), stage
+        assert stays >= 5, stage
+    shown = re.search(r'Median time to resolution</div><div class="fs-3">([\d.,]+) h<', page)
+    assert shown, "the dashboard shows a median time to resolution in hours"
+    # The sellers answer in hours, as the seller page says.
+    for email in ("seller@example.com", "seller2@example.com"):
+        reputation = seller_reputation(User.objects.get(email=email).pk)
+        assert reputation.median_first_response_hours is not None
+        assert 4 < reputation.median_first_response_hours < 72

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_accounts
 from disputes.demo import seed_disputes
+from disputes.demo_history import seed_history
 from mediation.demo import seed_canned_replies, seed_roster
 from orders.demo import seed_orders
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
         seed_roster(users)
         seed_canned_replies(users)
         created, scenarios = seed_orders(users)
-        disputes = seed_disputes(scenarios, users)
+        # The past first: the closed cases of the last 90 days, each at its own time.
+        disputes = seed_history(scenarios, users)
+        disputes += seed_disputes(scenarios, users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready ({created} orders created, {disputes} disputes created)."
