@@ -19,6 +19,12 @@ RUN groupadd --system app \
 
 WORKDIR /app
 
+# WeasyPrint (the parties' decision PDF) lays text out with Pango and needs a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a source change does not reinstall them. The runtime
 # lock only: test and lint tools stay out of the image.
 COPY requirements.lock ./

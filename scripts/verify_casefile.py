@@ -15,7 +15,10 @@ JSON saved to a file, a PEM file, or the base64 of the raw 32-byte key.
    (in the manifest and in its ``evidence_added`` event);
 3. the event hash chain in timeline.json is recomputed from the genesis hash: each event's
    SHA-256 over its canonical JSON, each pointing at the previous one, numbered 1, 2, 3, …
-   without gaps, and it ends at the manifest's chain head after the manifest's event count;
+   without gaps, and it ends at the manifest's chain head after the manifest's event count.
+   In a party's copy the events kept from that party are bare hashes (``"withheld": true``,
+   with ``seq``, ``prev`` and ``hash`` only): their content cannot be recomputed, but the
+   next event's hash covers theirs, so none can be changed, removed or reordered unseen;
 4. the dispute's latest signed head (``signed_head`` in the manifest, or an email's receipt):
    its leaf leads through its inclusion proof to the root of the checkpoint's statement, the
    timeline passes through that head at that event, and, with --public-key, the statement
@@ -51,6 +54,8 @@ HASHED = (
     "at",
     "prev",
 )
+# What a party's copy keeps of an event kept from that party.
+WITHHELD = ("seq", "prev", "hash")
 
 
 def event_hash(event: dict[str, Any]) -> str:
@@ -96,7 +101,10 @@ def check_chain(events: list[dict[str, Any]], manifest: dict[str, Any]) -> list[
     if prev != GENESIS:
         return [f"manifest: the chain must start at the genesis hash {GENESIS}"]
     for position, event in enumerate(events, start=1):
-        if not isinstance(event, dict) or any(key not in event for key in (*HASHED, "hash")):
+        needed = (
+            WITHHELD if isinstance(event, dict) and event.get("withheld") else (*HASHED, "hash")
+        )
+        if not isinstance(event, dict) or any(key not in event for key in needed):
             return [f"timeline.json: event at position {position} lacks hashed fields"]
     numbers = [event["seq"] for event in events]
     for position, event in enumerate(events, start=1):
@@ -104,6 +112,15 @@ def check_chain(events: list[dict[str, Any]], manifest: dict[str, Any]) -> list[
         if seq != position:
             what = "out of order" if position in numbers else "missing (removed)"
             return [f"timeline.json: event #{position} is {what}: found event #{seq} in its place"]
+        if event.get("withheld"):
+            # Kept from this party: only its place in the chain can be checked, and the
+            # next event's hash (over this one's) pins it.
+            if event["prev"] != prev:
+                return [
+                    f"timeline.json: event #{seq} does not point at the previous event (reordered or inserted)"
+                ]
+            prev = event["hash"]
+            continue
         if event["dispute"] != dispute_id:
             return [f"timeline.json: event #{seq} belongs to another dispute ({event['dispute']})"]
         if event["prev"] != prev:
@@ -336,9 +353,15 @@ def verify(path: str, public_key: bytes | None = None) -> list[str]:
             problems += wrong
         if not problems:
             chain = manifest["chain"]
+            withheld = sum(1 for e in events if e.get("withheld"))
+            whose = (
+                f" ({manifest.get('scope')}'s copy: {withheld} events shown by their hash only)"
+                if withheld
+                else ""
+            )
             print(
                 f"OK: {manifest['dispute'].get('reference')}: {len(manifest['files'])} files match the manifest, "
-                f"{chain['event_count']} events chain to head {chain['head']}; {signed}"
+                f"{chain['event_count']} events chain to head {chain['head']}{whose}; {signed}"
             )
         return problems
 

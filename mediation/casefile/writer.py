@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
 
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from disputes.models import GENESIS_HASH, Appeal, Decision, Dispute, DisputeEvent
+from disputes.models import GENESIS_HASH, Appeal, Decision, Dispute, DisputeEvent, Message
 from evidence.models import Evidence
 from mediation.casefile.selectors import CaseContents
 
@@ -41,13 +42,24 @@ def write_archive(
 ) -> int:
     """Write the zip of ``contents`` to ``out``; returns how many files the manifest lists."""
     dispute = contents.dispute
-    writer = _ArchiveWriter(out)
+    party = contents.party
+    # A party's copy names people without their addresses: the other side's email
+    # is not theirs to hand on.
+    person = _person if party is None else _name_only
+    writer = _ArchiveWriter(out, person)
     try:
         evidence_entries = [writer.add_evidence(item) for item in contents.evidence]
-        timeline = [timeline_entry(e) for e in contents.events]
+        timeline = [
+            timeline_entry(e) if contents.shows(e) else withheld_entry(e) for e in contents.events
+        ]
         writer.add_json("timeline.json", {"genesis": GENESIS_HASH, "events": timeline})
-        writer.add_json("case.json", case_entry(dispute))
-        writer.add_json("decisions.json", decisions_entry(contents.decisions, contents.appeals))
+        writer.add_json("case.json", case_entry(dispute, person))
+        shown = {item.pk for item in contents.evidence} if party else None
+        writer.add_json(
+            "decisions.json", decisions_entry(contents.decisions, contents.appeals, person, shown)
+        )
+        if party is not None:
+            writer.add_json("messages.json", messages_entry(contents.messages, person))
         writer.add_bytes(
             "timeline.html",
             render_to_string(
@@ -61,11 +73,16 @@ def write_archive(
                     "chain_head": chain_head,
                     "exported_at": timezone.now(),
                     "exported_by": actor,
+                    "party": party,
+                    "messages": contents.messages,
+                    "withheld_events": sum(1 for e in timeline if e.get("withheld")),
                 },
             ).encode(),
         )
         manifest = {
             "format": FORMAT,
+            # Whose view: the platform's whole file, or one party's copy.
+            "scope": party or "platform",
             "dispute": {"id": dispute.pk, "reference": dispute.reference},
             "exported_at": timezone.now().isoformat(),
             "exported_by": {"id": actor.pk, "email": actor.email},
@@ -106,7 +123,30 @@ def timeline_entry(event: DisputeEvent) -> dict[str, Any]:
     }
 
 
-def case_entry(dispute: Dispute) -> dict[str, Any]:
+def withheld_entry(event: DisputeEvent) -> dict[str, Any]:
+    """An event a party may not see, in their copy: its number, the previous hash and its
+    own hash, nothing of its content. The next event's hash covers this one's, so the
+    chain still checks from end to end (docs/casefile.md, "A party's copy")."""
+    return {"seq": event.seq, "prev": event.prev_hash, "hash": event.hash, "withheld": True}
+
+
+def messages_entry(messages: list[Message], person: Person) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.pk,
+            "author": person(m.author),
+            "body": m.body,
+            "visibility": m.visibility,
+            "created_at": _iso(m.created_at),
+            # A text removed by court order or on request (docs/audit.md, "Redaction").
+            "redacted_at": _iso(m.redacted_at),
+        }
+        for m in messages
+    ]
+
+
+def case_entry(dispute: Dispute, person: Person | None = None) -> dict[str, Any]:
+    person = person or _person
     order = dispute.order
     return {
         "id": dispute.pk,
@@ -125,9 +165,9 @@ def case_entry(dispute: Dispute) -> dict[str, Any]:
         "submitted_at": _iso(dispute.submitted_at),
         "resolved_at": _iso(dispute.resolved_at),
         "closed_at": _iso(dispute.closed_at),
-        "buyer": _person(dispute.buyer),
-        "seller": _person(dispute.seller),
-        "assigned_mediator": _person(dispute.assigned_mediator),
+        "buyer": person(dispute.buyer),
+        "seller": person(dispute.seller),
+        "assigned_mediator": person(dispute.assigned_mediator),
         "order": {
             "reference": order.reference,
             "currency": order.currency,
@@ -137,12 +177,20 @@ def case_entry(dispute: Dispute) -> dict[str, Any]:
     }
 
 
-def decisions_entry(decisions: list[Decision], appeals: list[Appeal]) -> dict[str, Any]:
+def decisions_entry(
+    decisions: list[Decision],
+    appeals: list[Appeal],
+    person: Person | None = None,
+    shown: set[int] | None = None,
+) -> dict[str, Any]:
+    """``shown``: in a party's copy, the evidence they may see; a cited item kept from
+    them is counted, not named (as on the case page)."""
+    person = person or _person
     return {
         "decisions": [
             {
                 "id": d.pk,
-                "mediator": _person(d.mediator),
+                "mediator": person(d.mediator),
                 "is_appeal": d.is_appeal,
                 "appeal_result": d.appeal_result,
                 "outcome": d.outcome,
@@ -154,7 +202,15 @@ def decisions_entry(decisions: list[Decision], appeals: list[Appeal]) -> dict[st
                 "evidence_relied_on": [
                     {"id": e.pk, "sha256": e.sha256}
                     for e in sorted(d.evidence.all(), key=lambda e: e.pk)
+                    if shown is None or e.pk in shown
                 ],
+                **(
+                    {}
+                    if shown is None
+                    else {
+                        "evidence_withheld": sum(1 for e in d.evidence.all() if e.pk not in shown)
+                    }
+                ),
                 "created_at": _iso(d.created_at),
             }
             for d in decisions
@@ -163,7 +219,7 @@ def decisions_entry(decisions: list[Decision], appeals: list[Appeal]) -> dict[st
             {
                 "id": a.pk,
                 "party": a.party,
-                "appellant": _person(a.appellant),
+                "appellant": person(a.appellant),
                 "explanation": a.explanation,
                 "created_at": _iso(a.created_at),
             }
@@ -176,6 +232,15 @@ def _person(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "name": str(user), "email": user.email}
+
+
+def _name_only(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": str(user)}
+
+
+Person = Callable[[User | None], dict[str, Any] | None]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -191,9 +256,10 @@ def safe_name(name: str) -> str:
 class _ArchiveWriter:
     """Writes files into the zip and remembers each one's SHA-256 and size for the manifest."""
 
-    def __init__(self, out: IO[bytes]) -> None:
+    def __init__(self, out: IO[bytes], person: Person = _person) -> None:
         self.zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
         self.files: list[dict[str, Any]] = []
+        self.person = person
 
     def add_bytes(self, path: str, data: bytes, *, listed: bool = True) -> dict[str, Any]:
         self.zip.writestr(path, data)
@@ -223,7 +289,7 @@ class _ArchiveWriter:
             "original_name": item.original_name,
             "kind": item.kind,
             "content_type": item.content_type,
-            "uploader": _person(item.uploader),
+            "uploader": self.person(item.uploader),
             "uploader_role": item.uploader_role,
             "visibility": item.visibility,
             "description": item.description,
