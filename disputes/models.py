@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,6 +32,9 @@ from orders.money import money_field
 
 USER = settings.AUTH_USER_MODEL
 GENESIS_HASH = "0" * 64
+# The text search configuration of the search indexes; disputes.search queries
+# with the same one, or PostgreSQL could not use them (a new one needs a migration).
+SEARCH_CONFIG = "english"
 
 
 def new_dispute_reference() -> str:
@@ -192,6 +197,10 @@ class Dispute(models.Model):
                 fields=["assigned_mediator"],
                 name="dispute_open_by_mediator",
                 condition=Q(state__in=[s.value for s in PLATFORM_STATES]),
+            ),
+            # Search (disputes/search.py): the words of the description, PostgreSQL only.
+            GinIndex(
+                SearchVector("description", config=SEARCH_CONFIG), name="dispute_description_search"
             ),
         ]
         constraints = [
@@ -421,7 +430,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["dispute", "created_at"], name="message_dispute_created")]
+        indexes = [
+            models.Index(fields=["dispute", "created_at"], name="message_dispute_created"),
+            # Search (disputes/search.py): the words of every message, PostgreSQL only.
+            GinIndex(SearchVector("body", config=SEARCH_CONFIG), name="message_body_search"),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
@@ -438,6 +451,7 @@ class MediatorNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [GinIndex(SearchVector("body", config=SEARCH_CONFIG), name="note_body_search")]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +28,7 @@ from disputes.models import Dispute, DisputeEvent, Notification, NotificationPre
 from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
+from disputes.search import SearchText, search_cases, search_text, search_thread
 from disputes.selectors import (
     cited_for_viewer,
     decisions_for,
@@ -42,7 +43,6 @@ from disputes.selectors import (
 from disputes.services import message_post
 from disputes.waiting import waiting_on, your_move_q
 from disputes.workflow import deadline_sentence
-from disputes_site.search import NUL_MESSAGE, has_nul
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
 
@@ -53,24 +53,20 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def dispute_list_view(request: HttpRequest) -> HttpResponse:
-    """Disputes the viewer may see: filters by state and type, search by reference or
-    order; the ones waiting on the viewer first, then by deadline."""
+    """Disputes the viewer may see: filters by state and type, search by reference,
+    order, party, store, description and the messages the viewer may read; the ones
+    waiting on the viewer first, then by deadline."""
     user = _user(request)
     state = request.GET.get("state", "")
     dispute_type = request.GET.get("type", "")
-    query = request.GET.get("q", "").strip()[:40]
-    query_error = NUL_MESSAGE if has_nul(query) else ""
-    if query_error:
-        query = ""
+    search = search_text(request.GET.get("q"))
+    query, query_error = search.text, search.error
     disputes = disputes_for_list(user)
     if state in DisputeState.values:
         disputes = disputes.filter(state=state)
     if dispute_type in DisputeType.values:
         disputes = disputes.filter(type=dispute_type)
-    if query:
-        disputes = disputes.filter(
-            Q(reference__icontains=query) | Q(order__reference__icontains=query)
-        )
+    disputes = search_cases(disputes, user, query)
     # The cases waiting on the viewer first, then the nearest deadline.
     disputes = disputes.annotate(
         your_move=Case(When(your_move_q(user), then=True), default=False)
@@ -118,6 +114,7 @@ def _detail_context(
         initial={"accept_offer": answer, "decline_offer": answer},
     )
     party = dispute.party_of(user)
+    thread_search = search_text(request.GET.get("thread_q"))
     timeline = list(timeline_for(user, dispute))
     return {
         "dispute": dispute,
@@ -138,7 +135,9 @@ def _detail_context(
         # The reasoned decisions, with the evidence they cite that this viewer may see.
         "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
         "may_add_evidence": may_add_evidence(dispute, user),
-        "thread": messages_for(user, dispute),
+        # The thread, or the messages holding the words of its search box.
+        "thread": search_thread(messages_for(user, dispute), thread_search.text),
+        "thread_search": thread_search,
         "message_form": bound.get("message") or MessageForm(prefix="message"),
         # A mediator writes only to a case assigned to them (SPEC 13.6).
         "may_message": dispute.state not in TERMINAL_STATES
@@ -170,7 +169,9 @@ def dispute_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Track progress: who must act, the deadline and its rule, the actions this viewer
     may take, evidence, offers, messages and the timeline."""
     dispute = dispute_for_user(_user(request), reference)
-    return render(request, "disputes/detail.html", _detail_context(request, dispute))
+    context = _detail_context(request, dispute)
+    searched: SearchText = context["thread_search"]  # type: ignore[assignment]
+    return render(request, "disputes/detail.html", context, status=400 if searched.error else 200)
 
 
 @login_required
@@ -224,10 +225,18 @@ def message_post_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 def thread_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """The thread alone, for htmx to refresh it (new messages without reload)."""
+    """The thread alone, for htmx to refresh it (new messages without reload), still
+    narrowed by the words of its search box."""
     user = _user(request)
     dispute = dispute_for_user(user, reference)
-    return render(request, "disputes/_thread.html", {"thread": messages_for(user, dispute)})
+    searched = search_text(request.GET.get("thread_q"))
+    thread = search_thread(messages_for(user, dispute), searched.text)
+    return render(
+        request,
+        "disputes/_thread.html",
+        {"thread": thread, "thread_search": searched},
+        status=400 if searched.error else 200,
+    )
 
 
 def dispute_url(dispute: Dispute) -> str:

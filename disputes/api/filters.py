@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from disputes.choices import DisputeState, DisputeType
 from disputes.models import Dispute
+from disputes.search import MAX_LENGTH, search_cases, search_text
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -18,7 +19,12 @@ class DisputeFilter(django_filters.FilterSet):
         label="Flagged overdue, or past its deadline",
     )
     q = django_filters.CharFilter(
-        method="filter_q", max_length=40, label="Search by dispute or order reference"
+        method="filter_q",
+        max_length=MAX_LENGTH,
+        label=(
+            "Search: a dispute or order reference (or part of one), a party's or store's "
+            "name, or words of the description or of the messages the viewer may read"
+        ),
     )
 
     class Meta:
@@ -34,7 +40,5 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_q(self, queryset: QuerySet[Dispute], name: str, value: str) -> QuerySet[Dispute]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(reference__icontains=value) | Q(order__reference__icontains=value))
+        # The field refused a NUL and more than MAX_LENGTH characters (400) already.
+        return search_cases(queryset, self.request.user, search_text(value).text)

@@ -34,6 +34,7 @@ from disputes.api.serializers import (
     OfferSerializer,
 )
 from disputes.models import Dispute
+from disputes.search import search_text, search_thread
 from disputes.selectors import (
     dispute_list,
     messages_for,
@@ -57,6 +58,16 @@ IDEMPOTENCY = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="The same key and body give the same answer and one effect (kept 24 hours).",
+)
+THREAD_SEARCH = OpenApiParameter(
+    "q",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description=(
+        'Only the messages holding these words (websearch syntax: "a phrase", -word, or); '
+        "at most 100 characters."
+    ),
 )
 ERRORS = {
     400: ErrorSerializer,
@@ -207,7 +218,11 @@ class DisputeListView(ApiView):
 
     @extend_schema(
         summary="Disputes the viewer may see",
-        description="Paginated; filters `state`, `type`, `overdue`, `q` (reference of the dispute or order).",
+        description=(
+            "Paginated; filters `state`, `type`, `overdue`, `q` (a reference of the dispute "
+            "or order, a party's or store's name, words of the description or of the "
+            "messages the viewer may read; at most 100 characters)."
+        ),
         responses={200: DisputeSerializer(many=True), **ERRORS},
         examples=[DISPUTE_EXAMPLE],
     )
@@ -354,13 +369,17 @@ class MessageListView(ApiView):
 
     @extend_schema(
         summary="The message thread as this viewer may read it (cursor-paginated, oldest first)",
-        parameters=[ID],
+        parameters=[ID, THREAD_SEARCH],
         responses={200: MessageSerializer(many=True), **ERRORS},
         examples=[MESSAGE_EXAMPLE],
     )
     def get(self, request: Request, id: str) -> Response:
         self._dispute = dispute_for_api(self.viewer, id)
-        page = self.paginate_queryset(messages_for(self.viewer, self._dispute))
+        searched = search_text(request.query_params.get("q"))
+        if searched.error:
+            raise serializers.ValidationError({"q": [searched.error]})
+        thread = search_thread(messages_for(self.viewer, self._dispute), searched.text)
+        page = self.paginate_queryset(thread)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Search's GIN indexes (disputes/search.py); harmless on the demo's SQLite.
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",
