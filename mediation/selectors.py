@@ -23,6 +23,7 @@ from disputes.choices import PLATFORM_STATES, DisputeState, DisputeType
 from disputes.models import Appeal, Dispute, MediatorNote
 from disputes.permissions import is_senior
 from disputes.rows import ROW_FIELDS
+from disputes.search import case_matches, search_text
 from disputes_site.search import NUL_MESSAGE, has_nul
 
 # The platform's cases; appeals are a senior's queue (``queue_states``).
@@ -49,6 +50,9 @@ class QueueFilters:
     max_amount: Decimal | None = None
     older_than_days: int | None = None
     assigned: str = "everyone"
+    # Words searched (disputes.search): reference, order, party, store, description,
+    # messages and notes.
+    q: str = ""
 
     @classmethod
     def from_query(
@@ -83,6 +87,9 @@ class QueueFilters:
                 days = int(raw_days)
             else:
                 errors["older_than_days"] = "Enter a number of days."
+        searched = search_text(query.get("q"))
+        if searched.error:
+            errors["q"] = searched.error
         state = query.get("state", "")
         dispute_type = query.get("type", "")
         assigned = query.get("assigned", "everyone")
@@ -95,6 +102,7 @@ class QueueFilters:
                 max_amount=amount("max_amount"),
                 older_than_days=days,
                 assigned=assigned if assigned in ASSIGNED_CHOICES else "everyone",
+                q=searched.text,
             ),
             errors,
         )
@@ -123,6 +131,8 @@ def queue_filter(user: User, filters: QueueFilters) -> Q:
         q &= Q(assigned_mediator=user)
     elif filters.assigned == "unassigned":
         q &= Q(assigned_mediator__isnull=True)
+    if filters.q:
+        q &= case_matches(user, filters.q)
     return q
 
 
