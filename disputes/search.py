@@ -10,7 +10,7 @@ may see, and their private notes.
 On PostgreSQL the descriptions, messages and notes are matched by full-text
 search (``websearch_to_tsquery``: words, "quoted phrases", ``-word``, ``or``)
 through GIN expression indexes of migration 0009; the demo's SQLite, which has
-no full-text search, matches the words typed as one plain substring instead.
+no full-text search, looks for each word typed as a plain substring instead.
 References, names and store names are short identifiers: they are matched as
 substrings on both databases (a part of a reference finds it).
 """
@@ -67,9 +67,14 @@ def full_text() -> bool:
 def text_matches(field: str, text: str) -> Q:
     """``field`` holds the words of ``text``: the full-text match the GIN index of
     ``field`` serves (its expression must stay the index's), or on SQLite a
-    plain case-insensitive substring."""
+    plain case-insensitive substring of each word."""
     if not full_text():
-        return Q(**{f"{field}__icontains": text})
+        # Every word, anywhere in the text (quotes, "or" and "-word" mean nothing here).
+        words = text.replace('"', " ").split() or [text]
+        match = Q()
+        for word in words:
+            match &= Q(**{f"{field}__icontains": word})
+        return match
     return Q(
         SearchVectorExact(
             SearchVector(field, config=CONFIG),

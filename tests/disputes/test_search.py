@@ -402,3 +402,22 @@ def test_the_api_thread_searched_costs_the_same_with_one_match_or_many(
         with django_assert_num_queries(API_THREAD_QUERIES):
             response = client.get(url, {"q": "glaze"})
         assert len(response.json()["results"]) == n
+
+
+# --- the demo's SQLite: no full-text search, each word a plain substring ----------
+
+
+def test_without_full_text_search_each_word_is_found_as_a_plain_substring(
+    cases, buyer, mediator, monkeypatch
+):
+    # The demo's SQLite takes this path; here PostgreSQL runs the same queries.
+    monkeypatch.setattr("disputes.search.full_text", lambda: False)
+    bea = cases["bea"].reference
+    assert finds(buyer, "glaze cracked") == {bea}
+    assert finds(buyer, "crack") == {bea}
+    assert finds(buyer, "teapot") == set()
+    assert finds(buyer, "courier") == set()
+    assert finds(buyer, "fraudulent") == set()
+    assert finds(mediator, "fraudulent") == {bea}
+    assert thread_api(buyer, cases["bea"], "cracked mug") == ["The glaze was cracked on every mug."]
+    assert thread_api(buyer, cases["bea"], "courier") == []
