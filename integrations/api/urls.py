@@ -7,6 +7,7 @@ from django.urls import path, re_path
 from core.api import errors
 from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
+from disputes.party_record import api as record
 from evidence import api as evidence
 from integrations.api import auth, docs, webhooks
 from mediation import canned_api
@@ -28,6 +29,16 @@ v1 = [
         )
         for name in ACTIONS
     ],
+    path(
+        "v1/disputes/<str:id>/decision-pdf/",
+        record.DecisionPdfView.as_view(),
+        name="dispute-decision-pdf",
+    ),
+    path(
+        "v1/disputes/<str:id>/case-file/",
+        record.PartyCaseFileView.as_view(),
+        name="dispute-case-file",
+    ),
     path("v1/disputes/<str:id>/offers/", disputes.OfferListView.as_view(), name="dispute-offers"),
     path("v1/disputes/<str:id>/events/", disputes.EventListView.as_view(), name="dispute-events"),
     path(

@@ -41,6 +41,8 @@ SPEC_PATHS = [
         )
     ],
     "/api/v1/disputes/{id}/evidence/{eid}/download/",
+    "/api/v1/disputes/{id}/decision-pdf/",
+    "/api/v1/disputes/{id}/case-file/",
     "/api/v1/notifications/",
     "/api/v1/notifications/{id}/read/",
 ]
@@ -88,6 +90,8 @@ def test_every_operation_carries_examples_but_file_downloads(schema):
             if not any("examples" in body for body in bodies):
                 without.append(f"{method} {path}")
     assert without == [
+        "post /api/v1/disputes/{id}/case-file/",
+        "get /api/v1/disputes/{id}/decision-pdf/",
         "get /api/v1/disputes/{id}/evidence/{eid}/download/",
         "get /api/v1/disputes/{id}/evidence/{eid}/thumbnail/",
     ]
