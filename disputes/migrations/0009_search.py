@@ -3,9 +3,8 @@ of the descriptions, messages and notes, on the same expression as the queries o
 ``disputes.search``.
 
 Expression indexes, not a stored tsvector column: adding a column would rewrite
-the message and note tables that the triggers of 0007 guard (and on SQLite,
-rebuild them, dropping those tables' guards), and every row would carry a copy of
-its text. An index writes no row. PostgreSQL only: the demo's SQLite has no
+the message and note tables that the triggers of 0007 guard (on SQLite, rebuild
+them), and every row would carry a copy of its text. An index writes no row. PostgreSQL only: the demo's SQLite has no
 GIN or full-text search and matches plain substrings (README, limitations).
 """
 
