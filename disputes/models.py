@@ -515,8 +515,15 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(DisputeEvent, on_delete=models.CASCADE, related_name="notifications")
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+    # A dispute's event, or a message of an order's conversation (before any dispute).
+    event = models.ForeignKey(
+        DisputeEvent, on_delete=models.CASCADE, related_name="notifications", null=True
+    )
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+", null=True)
+    order_message = models.ForeignKey(
+        "orders.OrderMessage", on_delete=models.CASCADE, related_name="+", null=True
+    )
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+", null=True)
     category = models.CharField(max_length=16, choices=NotificationCategory.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -533,6 +540,12 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["event", "recipient"], name="notification_once_per_event"
             ),
+            # About a dispute's event, or about an order's message: one of the two.
+            models.CheckConstraint(
+                condition=Q(event__isnull=False, dispute__isnull=False, order_message__isnull=True)
+                | Q(event__isnull=True, order_message__isnull=False, order__isnull=False),
+                name="notification_of_an_event_or_an_order_message",
+            ),
         ]
         indexes = [
             models.Index(
@@ -541,6 +554,12 @@ class Notification(models.Model):
                 condition=Q(read_at__isnull=True),
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            # The unread messages of each order thread (order list, order page).
+            models.Index(
+                fields=["recipient", "order"],
+                name="notification_unread_order",
+                condition=Q(read_at__isnull=True, order__isnull=False),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="notification_email_pending",

@@ -96,7 +96,7 @@ def claim(notification_ids: Iterable[int]) -> list[Notification]:
     with transaction.atomic():
         rows = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "dispute")
+            .select_related("recipient", "dispute", "order")
             .filter(pk__in=ids, email_status=Status.PENDING)
             .order_by("pk")
         )
@@ -123,7 +123,7 @@ def claim(notification_ids: Iterable[int]) -> list[Notification]:
 def _signed_heads(rows: list[Notification]) -> dict[int, dict[str, Any]]:
     """The latest signed head of each dispute of the batch (two queries for the batch)."""
     try:
-        return checkpoints.receipts_for(row.dispute_id for row in rows)
+        return checkpoints.receipts_for(row.dispute_id for row in rows if row.dispute_id)
     except Exception:
         # The proof of the record must not hold up the news: these go without it.
         log.error("notifications %s: no signed heads", [r.pk for r in rows], exc_info=True)
@@ -145,7 +145,7 @@ def _send_all(rows: list[Notification], sent: list[int], errors: dict[int, Excep
     try:
         for row in rows:
             try:
-                message = message_for(row, heads.get(row.dispute_id))
+                message = message_for(row, heads.get(row.dispute_id) if row.dispute_id else None)
                 if message.recipients():
                     mailer.send_messages([message])
             except SoftTimeLimitExceeded:
@@ -174,11 +174,20 @@ def message_for(
 ) -> EmailMultiAlternatives:
     """The email; with ``signed_head`` (SPEC 13.4) it shows the dispute's latest signed
     chain head and attaches the receipt that proves it offline."""
+    site = settings.SITE_URL.rstrip("/")
+    dispute, order = notification.dispute, notification.order
+    # About an order's conversation (before any dispute), or about a dispute.
+    url = (
+        f"{site}/orders/{order.reference}/conversation/"
+        if order is not None
+        else f"{site}/disputes/{dispute.reference}/"  # type: ignore[union-attr]
+    )
     context = {
         "notification": notification,
         "recipient": notification.recipient,
-        "dispute": notification.dispute,
-        "url": f"{settings.SITE_URL.rstrip('/')}/disputes/{notification.dispute.reference}/",
+        "dispute": dispute,
+        "order": order,
+        "url": url,
         "signed_head": signed_head,
     }
     message = EmailMultiAlternatives(
@@ -191,7 +200,7 @@ def message_for(
     )
     if signed_head is not None:
         message.attach(
-            f"{notification.dispute.reference}-signed-head.json",
+            f"{signed_head['dispute']}-signed-head.json",
             json.dumps(signed_head, indent=2, sort_keys=True),
             "application/json",
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,9 @@ from disputes import notification_emails
 from disputes.choices import NotificationCategory, Visibility
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
 from disputes.workflow import TRANSITIONS
+
+if TYPE_CHECKING:
+    from orders.models import OrderMessage
 
 CATEGORY_OF_KIND = {
     "make_offer": NotificationCategory.OFFERS,
@@ -50,6 +54,7 @@ TITLES = {
     "evidence_added": "{ref}: new evidence",
     "assigned": "{ref}: case assigned",
     "order_corrected": "{ref}: the platform corrected the order's amounts",
+    "carrier_update": "{ref}: news from the carrier",
 }
 
 
@@ -150,6 +155,35 @@ def notify_many(notices: Sequence[Notice]) -> list[Notification]:
     if to_email:
         transaction.on_commit(lambda: _enqueue_emails(to_email))
     return notifications
+
+
+def notify_order_message(message: OrderMessage, *, recipient: int, from_seller: bool) -> None:
+    """The other party of an order's conversation is told as for a dispute's message: in
+    the bell, and by email unless they turned message emails off. Two queries."""
+    category = NotificationCategory.MESSAGES
+    email_off = NotificationPreference.objects.filter(
+        user_id=recipient, category=category, email=False
+    ).exists()
+    title = (
+        _("{ref}: new message from the seller")
+        if from_seller
+        else _("{ref}: new message from the buyer")
+    )
+    body = message.body if len(message.body) <= 300 else message.body[:299] + "…"
+    notification = Notification.objects.create(
+        recipient_id=recipient,
+        order_message=message,
+        order_id=message.order_id,
+        category=category,
+        title=title.format(ref=message.order.reference),
+        body=body,
+        created_at=message.created_at,
+        email_status=Notification.EmailStatus.OFF
+        if email_off
+        else Notification.EmailStatus.PENDING,
+    )
+    if not email_off:
+        transaction.on_commit(lambda: _enqueue_emails([notification.pk]))
 
 
 def _enqueue_webhooks(event_ids: list[int]) -> None:

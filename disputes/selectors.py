@@ -87,7 +87,7 @@ def offers_for(dispute: Dispute) -> QuerySet[Offer]:
 def notifications_for(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("dispute")
+        .select_related("dispute", "order")
         .order_by("-created_at", "-id")
     )
 

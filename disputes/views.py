@@ -46,6 +46,7 @@ from disputes.workflow import deadline_sentence
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
 
+from orders.conversation import thread as order_thread
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -133,6 +134,8 @@ def _detail_context(
         "party": party,
         "items": items,
         # The reasoned decisions, with the evidence they cite that this viewer may see.
+        # The order's conversation before (and beside) the dispute (SPEC 13.3).
+        "order_conversation": list(order_thread(dispute.order)),
         "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
         "may_add_evidence": may_add_evidence(dispute, user),
         # The thread, or the messages holding the words of its search box.
@@ -254,10 +257,11 @@ def notification_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark one as read and go to its dispute (404 for anyone else's)."""
+    """Mark one as read and go to its dispute, or its order's conversation (404 for
+    anyone else's)."""
     notification = (
         Notification.objects.filter(pk=pk, recipient=_user(request))
-        .select_related("dispute")
+        .select_related("dispute", "order")
         .first()
     )
     if notification is None:
@@ -270,6 +274,9 @@ def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all_view(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.filter(recipient=_user(request), read_at__isnull=True).update(
+    if notification.order is not None:
+        return redirect("orders:conversation", reference=notification.order.reference)
+    assert notification.dispute is not None
         read_at=timezone.now()
     )
     messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})

@@ -44,6 +44,7 @@ from mediation import selectors
 from mediation.canned_insert import CannedOnCase, canned_for_case
 from mediation.forms import NoteForm, ReassignForm
 from mediation.services import case_reassign, case_take
+from orders.conversation import thread as order_thread
 
 PAGE_SIZE = 25
 
@@ -170,6 +171,8 @@ def _case_context(
             for event in events
         ],
         "offers": list(offers_for(dispute)),
+        # What the parties wrote about the order before (and beside) the dispute.
+        "order_conversation": list(order_thread(dispute.order)),
         "appeals": list(selectors.appeals_for(dispute)),
         "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
         "proposal": proposal_shown(dispute),

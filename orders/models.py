@@ -164,3 +164,27 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip()
+
+
+class OrderMessage(models.Model):
+    """The order's own conversation between buyer and seller, from payment on and before
+    any dispute (SPEC 13.3; the seed says to contact the seller first). Written once:
+    PostgreSQL refuses UPDATE and DELETE (migration 0003), as for a dispute's messages;
+    a dispute opened later shows the thread and links to it."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="order_messages"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_message_thread")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="order_message_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference}: {self.body[:40]}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Role, User
@@ -46,7 +47,28 @@ def order_list(user: User, *, query: str = "", status: str = "") -> QuerySet[Ord
             | Q(buyer__email__icontains=query)
             | Exists(item_matches)
         )
-    return _with_page_data(orders).order_by("-placed_at", "-id")
+    return _with_unread(_with_page_data(orders), user).order_by("-placed_at", "-id")
+
+
+def _with_unread(orders: QuerySet[Order], user: User) -> QuerySet[Order]:
+    """Each order's unread messages of its conversation, for the viewer (a subquery on
+    the partial index of unread order notifications: no query per row)."""
+    from disputes.models import Notification
+
+    unread = (
+        Notification.objects.filter(order=OuterRef("pk"), recipient=user, read_at__isnull=True)
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return orders.annotate(unread_messages=Coalesce(Subquery(unread), 0))
+
+
+def unread_order_messages(user: User, order: Order) -> int:
+    from disputes.models import Notification
+
+    return Notification.objects.filter(order=order, recipient=user, read_at__isnull=True).count()
 
 
 def order_for_user(user: User, reference: str) -> Order:

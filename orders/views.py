@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from accounts.models import Role, User
 from accounts.reputation import seller_reputation
 from disputes_site.search import NUL_MESSAGE, has_nul
+from orders.conversation import conversation_open
 from orders.eligibility import dispute_eligibility
 from orders.models import OrderStatus
-from orders.selectors import order_for_user, order_list
+from orders.selectors import order_for_user, order_list, unread_order_messages
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -67,6 +68,8 @@ def order_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
             "is_seller": user.role == Role.SELLER,
             "disputes": list(order.disputes.all()),
             "reputation": seller_reputation(order.seller_id),
+            "conversation_open": conversation_open(order),
+            "unread_messages": unread_order_messages(user, order),
         },
     )
 
@@ -123,6 +126,8 @@ def start_dispute_view(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "eligibility": eligibility,
             "draft": draft,
+            # Contact the seller first (the seed's advice): the start form suggests it.
+            "conversation_messages": order.messages.count(),
         },
         # A form sent back with its errors is a 400: its one-time key stays
         # usable for the corrected form (disputes_site/once.py).

@@ -236,8 +236,10 @@ class EventSerializer(PrebuiltFields):
 
 
 class NotificationSerializer(PrebuiltFields):
-    dispute = serializers.CharField(source="dispute.reference")
-    dispute_id = serializers.IntegerField()
+    # About a dispute, or about an order's conversation before any (then dispute is null).
+    dispute = serializers.CharField(source="dispute.reference", allow_null=True, default=None)
+    dispute_id = serializers.IntegerField(allow_null=True)
+    order = serializers.CharField(source="order.reference", allow_null=True, default=None)
 
     class Meta:
         model = Notification
@@ -245,6 +247,7 @@ class NotificationSerializer(PrebuiltFields):
             "id",
             "dispute",
             "dispute_id",
+            "order",
             "category",
             "title",
             "body",

@@ -19,6 +19,11 @@ v1 = [
     path("v1/auth/token/", auth.TokenView.as_view(), name="token"),
     path("v1/orders/", orders.OrderListView.as_view(), name="order-list"),
     path("v1/orders/<str:id>/", orders.OrderDetailView.as_view(), name="order-detail"),
+    path(
+        "v1/orders/<str:id>/messages/",
+        orders.OrderMessageListView.as_view(),
+        name="order-messages",
+    ),
     path("v1/disputes/", disputes.DisputeListView.as_view(), name="dispute-list"),
     path("v1/disputes/<str:id>/", disputes.DisputeDetailView.as_view(), name="dispute-detail"),
     *[

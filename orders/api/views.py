@@ -8,15 +8,18 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import ErrorSerializer
 from core.api.pagination import PageNumbers
 from core.api.views import ApiView
+from disputes.api.fields import Text
 from orders.api.lookups import order_for_api
 from orders.api.serializers import OrderDetailSerializer, OrderSerializer
-from orders.models import Order, OrderStatus
+from orders.conversation import MAX_MESSAGE, order_message_post, thread
+from orders.models import Order, OrderMessage, OrderStatus
 from orders.selectors import order_list
 
 ORDER_EXAMPLE = OpenApiExample(
@@ -103,3 +106,80 @@ class OrderDetailView(ApiView):
     def get(self, request: Request, id: str) -> Response:
         order = order_for_api(self.viewer, id)
         return Response(self.get_serializer(order).data)
+
+
+class OrderMessageSerializer(serializers.ModelSerializer):
+    author_party = serializers.SerializerMethodField()
+    author = serializers.CharField(source="author.name")
+
+    class Meta:
+        model = OrderMessage
+        fields = ["id", "author", "author_party", "body", "created_at"]
+        read_only_fields = fields
+
+    def get_author_party(self, message: OrderMessage) -> str:
+        return "seller" if message.author_id == message.order.seller_id else "buyer"
+
+
+class OrderMessageCreateSerializer(serializers.Serializer):
+    # A string only (a number is not a message): the disputes' Text field.
+    body = Text(max_length=MAX_MESSAGE)
+
+
+class OrderMessageListView(ApiView):
+    """Contact seller / Contact buyer: the order's conversation, before any dispute."""
+
+    serializer_class = OrderMessageSerializer
+    pagination_class = PageNumbers
+
+    @extend_schema(
+        summary="The order's conversation between its buyer and seller (oldest first)",
+        responses={200: OrderMessageSerializer(many=True), **ERRORS},
+        examples=[
+            OpenApiExample(
+                "The buyer asked, the seller answered",
+                response_only=True,
+                value=[
+                    {
+                        "id": 4,
+                        "author": "Bea Buyer",
+                        "author_party": "buyer",
+                        "body": "Six of the mugs arrived cracked. Can you send replacements?",
+                        "created_at": "2026-01-06T09:00:00Z",
+                    },
+                    {
+                        "id": 5,
+                        "author": "Sam Seller",
+                        "author_party": "seller",
+                        "body": "Sorry! Replacements ship tomorrow.",
+                        "created_at": "2026-01-06T11:30:00Z",
+                    },
+                ],
+            )
+        ],
+    )
+    def get(self, request: Request, id: str) -> Response:
+        order = order_for_api(self.viewer, id)
+        page = self.paginate_queryset(thread(order))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Write to the other party of the order (from payment on)",
+        request=OrderMessageCreateSerializer,
+        responses={201: OrderMessageSerializer, **ERRORS, 403: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "A question before any dispute",
+                request_only=True,
+                value={"body": "Six of the mugs arrived cracked. Can you send replacements?"},
+            )
+        ],
+    )
+    def post(self, request: Request, id: str) -> Response:
+        order = order_for_api(self.viewer, id)
+        data = OrderMessageCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = order_message_post(
+            order=order, actor=self.viewer, body=data.validated_data["body"]
+        )
+        return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from disputes import services
 from disputes.models import Dispute
 from evidence.services import evidence_add
+from orders.conversation import order_message_post
 from tests.conftest import client_for, open_dispute
 from tests.evidence.conftest import upload
 from tests.evidence.corpus import png
@@ -61,18 +62,21 @@ def test_dispute_page(who, request, buyer, seller):
     counts = []
     for n in (1, 30):
         dispute = busy_dispute(buyer, seller, n)
+        for i in range(n):
+            order_message_post(order=dispute.order, actor=seller, body=f"Before {i}")
         queries, html = count(
             client_for(viewer), reverse("disputes:detail", args=[dispute.reference])
         )
         # Everything is on the page: every message, offer and photo.
         assert html.count('data-testid="evidence-item"') == n
         assert f"Message {n - 1}<" in html
+        assert f"Before {n - 1}<" in html
         assert html.count('class="list-group-item d-flex justify-content-between"') == n
         counts.append(queries)
     # user with the bell's count (the session is read from the cache), the dispute with
     # order/parties/store/mediator, events, offers, evidence, decisions (none here:
-    # nothing cited to prefetch), messages
-    assert counts == [7, 7]
+    # nothing cited to prefetch), messages, the order's conversation before the dispute
+    assert counts == [8, 8]
 
 
 @pytest.mark.parametrize(
@@ -108,4 +112,5 @@ def test_order_page(buyer, seller):
         queries, html = count(client_for(buyer), reverse("orders:detail", args=[order.reference]))
         assert dispute.reference in html
         counts.append(queries)
-    assert counts == [4, 4]
+    # the user, the order, its disputes, its items, the unread messages of its conversation
+    assert counts == [5, 5]

@@ -14,6 +14,7 @@ from disputes.choices import DisputeState
 from disputes.models import Dispute
 from evidence.models import Evidence
 from mediation.models import CannedReply
+from orders.conversation import order_message_post
 from tests.conftest import client_for
 from tests.factories import DisputeFactory, MediatorFactory
 from tests.mediation.conftest import new_case, on_roster
@@ -84,6 +85,7 @@ def test_the_case_view_costs_the_same_with_1_or_30_items(
         # 200 other open cases, and a long timeline of messages and private notes.
         _open_cases(200, [mediator])
         for n in range(20):
+            order_message_post(order=case.order, actor=case.seller, body=f"Before {n}")
             services.message_post(dispute=case, actor=case.buyer, body=f"Message {n}")
             services.note_add(dispute=case, actor=mediator, body=f"Note {n}")
         # and a library of 40 canned replies, each with every placeholder.
@@ -110,13 +112,14 @@ def test_the_case_view_costs_the_same_with_1_or_30_items(
         )
     client = client_for(mediator)
     # user with their seniority (may take; the session is read from the cache), the case (with order, payment, shipment, parties, store,
-    # mediator, decider), evidence, timeline, messages, notes, offers, appeals,
+    # mediator, decider), evidence, timeline, messages, notes, offers, the order's
+    # conversation before the dispute, appeals,
     # decisions, [the decisions' cited evidence, when there is a decision],
     # the lead permission (user and group permissions), [the canned replies in use,
     # while the case is open: they are filled for the case from what is loaded
     # already]; the bell's count comes with the user
     cited, canned = (1, 0) if decided else (0, 1)
-    expected = 11 + cited + canned
+    expected = 12 + cited + canned
     url = reverse("mediation:case", args=[case.reference])
     with django_assert_num_queries(expected):
         response = client.get(url)

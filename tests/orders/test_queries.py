@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 # those orders.
 LIST_QUERIES = 4
 # 1 user with the bell's count, 2 the order joined with parties, store, payment
-# and shipment, 3 its disputes, 4 its items.
-DETAIL_QUERIES = 4
+# and shipment, 3 its disputes, 4 its items, 5 the unread messages of its
+# conversation (Contact seller / Contact buyer).
+DETAIL_QUERIES = 5
 
 
 @pytest.mark.parametrize("orders", [1, 50])
