@@ -15,6 +15,10 @@ Contents (see docs/casefile.md):
 Exporting is itself an event (``case_file_exported``, mediators only), appended through
 the engine *before* the archive is built, so the archive's chain head is that event's hash.
 
+A party takes their own copy (SPEC 13.4, from ``disputes.party_record``): the same
+code with the party as the scope, holding what they may see, and the events kept
+from them as bare hashes so that the chain still checks (docs/casefile.md).
+
 The package: ``selectors`` (who may export, what the archive holds as of the
 export), ``services`` (the export: its event, then the archive) and ``writer``
 (the files of the zip and their hashes).

@@ -17,6 +17,7 @@ from django.urls import reverse
 from disputes import services
 from disputes.checkpoints import sign_pending
 from disputes.models import Dispute, DisputeEvent, Notification
+from disputes_site.once import FIELD, mint_key
 from evidence.models import Evidence
 from tests.conftest import client_for, open_dispute
 from tests.disputes.party_record_case import (
@@ -272,6 +273,22 @@ def test_taking_the_case_file_is_in_the_partys_timeline_only(case, buyer, seller
     assert "Case file exported" in page.content.decode()
     page = client_for(seller).get(reverse("disputes:detail", args=[case.reference]))
     assert "Case file exported" not in page.content.decode()
+
+
+def test_a_double_click_on_the_button_exports_once(case, buyer):
+    """The page's one-time key (disputes_site/once.py): the repeat is sent back to the
+    form's page, which the GET of the case file's address is."""
+    client = client_for(buyer)
+    url = reverse("disputes:case_file", args=[case.reference])
+    key = mint_key(buyer.pk)
+    first = client.post(url, {FIELD: key})
+    assert first.status_code == 200
+    repeat = client.post(url, {FIELD: key})
+    assert repeat.status_code == 303
+    assert repeat["Location"] == url
+    follow = client.get(url)
+    assert follow["Location"] == reverse("disputes:if_you_disagree", args=[case.reference])
+    assert DisputeEvent.objects.filter(dispute=case, kind="case_file_exported").count() == 1
 
 
 def test_a_get_of_the_case_file_leads_to_the_page_with_the_button(case, buyer):
