@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 # (named where they are asserted).
 LIST_QUERIES = 3
 API_LIST_QUERIES = 3
-DETAIL_QUERIES = {"buyer": 7, "mediator": 7}
+DETAIL_QUERIES = {"buyer": 8, "mediator": 8}
 API_THREAD_QUERIES = 3
 
 
@@ -375,7 +375,8 @@ def test_the_dispute_page_with_a_thread_search_costs_the_same_with_one_match_or_
         warm(client, url, {"thread_q": "glaze"})
         # as the page without a search (tests/disputes/test_page_queries.py): user with
         # the bell's count, the dispute with its order, parties, store and mediator,
-        # events, offers, evidence, decisions, and the thread, narrowed by the search
+        # events, offers, evidence, decisions, the thread, narrowed by the search, and
+        # the order's conversation before the dispute
         with django_assert_num_queries(DETAIL_QUERIES[who]):
             response = client.get(url, {"thread_q": "glaze"})
         thread = response.text.split('data-testid="thread"', 1)[1].split("</ol>", 1)[0]
