@@ -115,6 +115,11 @@ class Settlement(models.TextChoices):
     RETURN_SHIPMENT = "return_shipment", _("Waiting for the buyer to ship the return")
     RETURN_RECEIPT = "return_receipt", _("Waiting for the seller to confirm the return")
     REPLACEMENT = "replacement", _("Waiting for the seller to ship the replacement")
+    # Issue 15 item 6: a replacement closes only once it has arrived.
+    REPLACEMENT_RECEIPT = (
+        "replacement_receipt",
+        _("Waiting for the buyer to confirm the replacement arrived"),
+    )
 
 
 class ResolutionKind(models.TextChoices):
@@ -166,6 +171,22 @@ COMMITTED_REFUND_STATES = (
     RefundStatus.SUCCEEDED,
     RefundStatus.SETTLED_OUTSIDE,
 )
+
+
+class ShippingPayer(models.TextChoices):
+    """Who pays for shipping the goods back (issue 15 item 6)."""
+
+    BUYER = "buyer", _("The buyer")
+    SELLER = "seller", _("The seller")
+    PLATFORM = "platform", _("The platform")
+
+
+class CarrierStatus(models.TextChoices):
+    """What a carrier says of a parcel (the carrier webhook's ``status``)."""
+
+    IN_TRANSIT = "in_transit", _("In transit")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Delivery problem")
 
 
 class ReturnProblem(models.TextChoices):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from disputes.choices import Outcome
+from disputes.choices import CarrierStatus, Outcome, ShippingPayer
 from disputes.workflow import TRANSITIONS
 
 # Kinds that are not arrows of the workflow table.
@@ -29,11 +29,19 @@ OTHER_KINDS: dict[str, Any] = {
     "assigned": _("Case assigned to a mediator"),
     "case_file_exported": _("Case file exported"),
     "records_sealed": _("Records sealed on upgrade"),
+    "carrier_update": _("News from the carrier"),
 }
 
 # The words people wrote, in the order they are worth showing.
 TEXT_KEYS = ("justification", "rationale", "explanation", "question", "answer", "note")
-WRITTEN_REASONS = ("cancel", "order_corrected", "reject_proposal", "extend_deadline")
+WRITTEN_REASONS = (
+    "cancel",
+    "order_corrected",
+    "reject_proposal",
+    "extend_deadline",
+    "object_replacement",
+)
+PARCELS = {"return": _("the return"), "replacement": _("the replacement")}
 
 
 def event_label(kind: str) -> Any:
@@ -67,6 +75,16 @@ def event_summary(kind: str, details: dict[str, Any], currency: str) -> str:
                     f"{label} {_money(change.get('from'), currency)} → "
                     f"{_money(change.get('to'), currency)}"
                 )
+    if details.get("status") in CarrierStatus.values:
+        # A carrier's news (issue 15 item 6): "Delivered: the return, DHL 1234".
+        parcel = PARCELS.get(str(details.get("shipment")), "")
+        parts.append(
+            f"{CarrierStatus(details['status']).label}: {parcel}, "
+            f"{details.get('carrier', '')} {details.get('tracking_number', '')}".strip()
+        )
+    if details.get("return_shipping_paid_by") in ShippingPayer.values:
+        payer = ShippingPayer(details["return_shipping_paid_by"]).label
+        parts.append(str(_("Return shipping paid by: %(payer)s") % {"payer": payer}))
     if kind == "extend_deadline" and isinstance(details.get("days"), int):
         parts.append(str(_("The deadline moved by %(days)d days") % {"days": details["days"]}))
     # Only a cancellation's or a correction's "reason" is words someone wrote

@@ -28,6 +28,7 @@ from disputes.models import Dispute, DisputeEvent, Notification, NotificationPre
 from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
 from disputes.rows import dispute_rows, link_to
+from disputes.return_shipping import payer_label, payers_by_decision, return_shipping_payer
 from disputes.search import SearchText, search_cases, search_text, search_thread
 from disputes.selectors import (
     cited_for_viewer,
@@ -117,6 +118,11 @@ def _detail_context(
     party = dispute.party_of(user)
     thread_search = search_text(request.GET.get("thread_q"))
     timeline = list(timeline_for(user, dispute))
+    decisions = cited_for_viewer(decisions_for(dispute), {item.pk for item in items})
+    # Who pays to ship a return: on each decision that says, and on the return page.
+    payers = payers_by_decision(timeline)
+    for row in decisions:
+        row["return_shipping"] = payer_label(payers.get(row["decision"].pk, ""))  # type: ignore[attr-defined]
     return {
         "dispute": dispute,
         "waiting_on": waiting_on(dispute, user),
@@ -136,7 +142,8 @@ def _detail_context(
         # The reasoned decisions, with the evidence they cite that this viewer may see.
         # The order's conversation before (and beside) the dispute (SPEC 13.3).
         "order_conversation": list(order_thread(dispute.order)),
-        "decisions": cited_for_viewer(decisions_for(dispute), {item.pk for item in items}),
+        "decisions": decisions,
+        "return_shipping": payer_label(return_shipping_payer(dispute, timeline)),
         "may_add_evidence": may_add_evidence(dispute, user),
         # The thread, or the messages holding the words of its search box.
         "thread": search_thread(messages_for(user, dispute), thread_search.text),

@@ -29,6 +29,7 @@ from disputes.choices import (
     Phase,
     ReturnProblem,
     Settlement,
+    ShippingPayer,
     states_in,
 )
 from disputes.choices import DisputeState as S
@@ -148,6 +149,14 @@ RULES: dict[str, DeadlineRule] = {
             "replacement_timeout",
             "The seller has {time} to ship the replacement",
             "then the platform steps in",
+        ),
+        DeadlineRule(
+            "replacement_receipt",
+            WaitsOn.BUYER,
+            "replacement_unconfirmed",
+            "The buyer has {time} to confirm the replacement arrived or say what is wrong",
+            "then, if the carrier reported it delivered, it counts as arrived and the case"
+            " closes; if not, the platform steps in",
         ),
         DeadlineRule(
             "draft_expiry",
@@ -450,6 +459,14 @@ TRANSITIONS: dict[str, Transition] = {
                 i.choice("outcome", "Outcome", Outcome.choices),
                 i.money("refund_amount", "Refund amount", required=False),
                 i.choice("reason_code", "Reason", DecisionReason.choices),
+                i.choice(
+                    "return_shipping_paid_by",
+                    "Who pays to ship the return",
+                    ShippingPayer.choices,
+                    required=False,
+                    help="For a return and refund. Leave empty: the buyer when the evidence"
+                    " supports the seller or the buyer did not respond, otherwise the seller.",
+                ),
                 i.text("rules_applied", "Rules applied", required=False),
                 i.evidence(),
                 i.text(
@@ -611,6 +628,14 @@ TRANSITIONS: dict[str, Transition] = {
                     help="The new outcome when the decision is overturned.",
                 ),
                 i.money("refund_amount", "Refund amount", required=False),
+                i.choice(
+                    "return_shipping_paid_by",
+                    "Who pays to ship the return",
+                    ShippingPayer.choices,
+                    required=False,
+                    help="For a return and refund. Leave empty: the buyer when the evidence"
+                    " supports the seller or the buyer did not respond, otherwise the seller.",
+                ),
                 i.evidence(),
                 i.text("rationale", "Rationale", min_length=20, max_length=10000, rows=4),
             ),
@@ -666,12 +691,68 @@ TRANSITIONS: dict[str, Transition] = {
             "ship_replacement",
             "Ship the replacement",
             (S.RESOLVED,),
-            S.CLOSED,
+            None,
             (Role.SELLER,),
+            # Not closed yet (issue 15 item 6): the buyer confirms it arrived.
+            starts="replacement_receipt",
             settlements=(Settlement.REPLACEMENT,),
             summary="Enter the replacement's carrier and tracking number (seller).",
             notice="{ref}: the replacement was shipped",
             inputs=(i.line("carrier", "Carrier"), i.line("tracking_number", "Tracking number")),
+        ),
+        _t(
+            "carrier_delivered",
+            "Delivered by the carrier",
+            (S.RESOLVED,),
+            None,
+            (Role.SYSTEM,),
+            # The receipt wait starts again from the delivery (its rule: the
+            # return's or the replacement's; the service picks by settlement).
+            settlements=(Settlement.RETURN_RECEIPT, Settlement.REPLACEMENT_RECEIPT),
+            notice="{ref}: the carrier delivered the parcel",
+        ),
+        _t(
+            "confirm_replacement",
+            "Confirm the replacement arrived",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.BUYER,),
+            settlements=(Settlement.REPLACEMENT_RECEIPT,),
+            summary="Confirm the replacement arrived: the case closes (buyer).",
+            notice="{ref}: the replacement arrived",
+        ),
+        _t(
+            "object_replacement",
+            "Report a problem with the replacement",
+            (S.RESOLVED,),
+            S.UNDER_REVIEW,
+            (Role.BUYER,),
+            starts="mediator_review",
+            settlements=(Settlement.REPLACEMENT_RECEIPT,),
+            summary="Say the replacement did not arrive or is wrong: the platform decides (buyer).",
+            notice="{ref}: the buyer reported a problem with the replacement",
+            inputs=(
+                i.text(
+                    "reason",
+                    "What is wrong",
+                    min_length=10,
+                    rows=3,
+                    help="At least 10 characters: not arrived, damaged, not what was agreed.",
+                ),
+            ),
+        ),
+        _t(
+            "replacement_unconfirmed",
+            "The replacement was not confirmed in time",
+            (S.RESOLVED,),
+            S.CLOSED,
+            (Role.SYSTEM,),
+            # Closed when the carrier delivered it; otherwise the platform steps in.
+            starts="mediator_review",
+            settlements=(Settlement.REPLACEMENT_RECEIPT,),
+            guards=("deadline_passed",),
+            alternatives=(S.UNDER_REVIEW,),
+            notice="{ref}: the buyer's time to confirm the replacement has passed",
         ),
         _t(
             "replacement_timeout",

@@ -165,3 +165,47 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+
+class CarrierShipment(models.Model):
+    """A dispute's return or replacement parcel as the carrier tracks it (issue 15
+    item 6): what the carrier webhook and the carrier poll look up by tracking
+    number, and the last status heard, so that a repeated status leaves no trace.
+
+    Written by the ``ship_return`` and ``ship_replacement`` services; its
+    ``delivered_at`` only by ``integrations.carriers.services``, under the
+    dispute's row lock.
+    """
+
+    class Kind(models.TextChoices):
+        RETURN = "return", _("Return")
+        REPLACEMENT = "replacement", _("Replacement")
+
+    dispute = models.ForeignKey(
+        "disputes.Dispute", on_delete=models.CASCADE, related_name="carrier_shipments"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    carrier = models.CharField(max_length=64)
+    tracking_number = models.CharField(max_length=64)
+    # The last status heard (``disputes.choices.CarrierStatus``), empty before any.
+    status = models.CharField(max_length=16, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["tracking_number"], name="carrier_shipment_tracking")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class CarrierWebhookMessage(models.Model):
+    """A carrier webhook already acted on, by its ``webhook-id``: the same message
+    sent again (a tracking service's retry, a replay within the tolerance) has no
+    second effect."""
+
+    message_id = models.CharField(max_length=128, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -58,3 +58,11 @@ def sweep_webhooks() -> int:
 @shared_task(name="integrations.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     return idempotency.purge_expired()
+
+
+@shared_task(name="integrations.poll_carriers", ignore_result=True)
+def poll_carriers() -> int:
+    """What the carrier backend says of the parcels not yet delivered (issue 15 item 6)."""
+    from integrations.carriers import services as carriers
+
+    return carriers.poll()

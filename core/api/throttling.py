@@ -111,3 +111,13 @@ class TokenLoginThrottle(_LiveRate, _Counted, _ByClientAddress, SimpleRateThrott
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CarrierEventsThrottle(_LiveRate, _Counted, _ByClientAddress, SimpleRateThrottle):
+    """Calls of the carrier webhook, per client address: a tracking service sends
+    many more than an anonymous client may, a flood of bad signatures no more."""
+
+    scope = "carrier_events"
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

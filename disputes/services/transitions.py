@@ -8,7 +8,7 @@ call these and nothing else writes a dispute's state.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from accounts.models import User
 from disputes.choices import (
     COMMITTED_REFUND_STATES,
     AppealResult,
+    CarrierStatus,
     DecisionReason,
     DisputeState,
     OfferStatus,
@@ -29,6 +30,7 @@ from disputes.choices import (
     ResolutionKind,
     ReturnProblem,
     Settlement,
+    ShippingPayer,
     Visibility,
 )
 from disputes.errors import BadAmount, Conflict, InvalidInput, NotAllowedNow, WindowClosed
@@ -40,6 +42,7 @@ from disputes.services.amounts import amount_from
 from disputes.services.engine import Change, run_transition
 from disputes.services.refunds import issue_refund
 from disputes.workflow import RULES, Role
+from integrations.models import CarrierShipment
 
 # A timeout's changes for a batch of locked disputes, in their order.
 BatchBuild = Callable[[Sequence[Dispute]], list[Change]]
@@ -230,6 +233,26 @@ def _cite(
     )
     decision._cited_ids = [pk for pk, _sha in items]  # type: ignore[attr-defined]
     return [{"id": pk, "sha256": sha} for pk, sha in items]
+
+
+def _default_payer(reason_code: str) -> str:
+    """Who ships a return back when the decision does not say: the buyer when the
+    evidence supports the seller or the buyer did not respond, otherwise the seller
+    (whose goods or silence brought the case)."""
+    if reason_code in (DecisionReason.EVIDENCE_SUPPORTS_SELLER, DecisionReason.BUYER_NO_RESPONSE):
+        return ShippingPayer.BUYER
+    return ShippingPayer.SELLER
+
+
+def _shipping_payer(outcome: str, chosen: str | None, default: str) -> dict[str, str]:
+    """The decision's ``return_shipping_paid_by`` (in its event, so in the chain): only
+    a return has one; any other outcome ignores the field."""
+    chosen = (chosen or "").strip()
+    if chosen and chosen not in ShippingPayer.values:
+        raise InvalidInput("Choose who pays to ship the return.", field="return_shipping_paid_by")
+    if outcome != Outcome.RETURN_AND_REFUND:
+        return {}
+    return {"return_shipping_paid_by": chosen or default}
 
 
 def _answer_offer(offer: Offer, status: str) -> dict[str, Any]:
@@ -570,16 +593,18 @@ def dispute_decide(
     rationale: str,
     rules_applied: str = "",
     evidence_ids: Sequence[int] = (),
+    return_shipping_paid_by: str = "",
 ) -> Dispute:
     """under_review → resolved (mediator): a reasoned decision both parties see, citing
-    the case's evidence it relied on; it can be appealed within the appeal window,
-    then it is carried out."""
+    the case's evidence it relied on (and, for a return, who pays to ship it back);
+    it can be appealed within the appeal window, then it is carried out."""
     if outcome not in Outcome.values:
         raise InvalidInput("Choose an outcome.", field="outcome")
     if reason_code not in DecisionReason.values:
         raise InvalidInput("Choose a reason code.", field="reason_code")
     text = _text(rationale, "rationale", "The rationale", min_length=20)
     value = amount_from(refund_amount, "refund_amount")
+    shipping = _shipping_payer(outcome, return_shipping_paid_by, _default_payer(reason_code))
 
     def build(d: Dispute, role: Role) -> Change:
         money = _check_money(d, outcome, value, field="refund_amount")
@@ -612,6 +637,7 @@ def dispute_decide(
                 "rationale": text,
                 "rules_applied": decision.rules_applied,
                 "evidence": cited,
+                **shipping,
             },
         )
 
@@ -753,10 +779,12 @@ def dispute_decide_appeal(
     outcome: str | None = None,
     refund_amount: Any = 0,
     evidence_ids: Sequence[int] = (),
+    return_shipping_paid_by: str = "",
 ) -> Dispute:
     """appealed → closed (senior mediator, not the first decider): the decision is
     upheld or overturned with a rationale (citing evidence, such as what came with
-    the appeal), then carried out."""
+    the appeal), then carried out. Who pays to ship a return is the first
+    decision's unless this one says (an overturned return: the seller by default)."""
     if result not in AppealResult.values:
         raise InvalidInput("Uphold or overturn the decision.", field="result")
     text = _text(rationale, "rationale", "The rationale", min_length=20)
@@ -791,6 +819,10 @@ def dispute_decide_appeal(
             "rationale": text,
             "evidence": cited,
         }
+        if result == AppealResult.OVERTURNED or return_shipping_paid_by:
+            change.details.update(
+                _shipping_payer(final_outcome, return_shipping_paid_by, ShippingPayer.SELLER)
+            )
         return change
 
     return run_transition(dispute, actor, "decide_appeal", build)
@@ -807,6 +839,10 @@ def dispute_ship_return(
     def build(d: Dispute, role: Role) -> Change:
         ReturnShipment.objects.filter(dispute=d).update(
             carrier=carrier, tracking_number=tracking, shipped_at=timezone.now()
+        )
+        # What the carrier webhook and poll find it by (issue 15 item 6).
+        CarrierShipment.objects.create(
+            dispute=d, kind=CarrierShipment.Kind.RETURN, carrier=carrier, tracking_number=tracking
         )
         return Change(
             start="return_receipt",
@@ -881,16 +917,115 @@ def _forfeit_return_changes(disputes: Sequence[Dispute]) -> list[Change]:
 def dispute_ship_replacement(
     *, dispute: Dispute, actor: User, carrier: str, tracking_number: str
 ) -> Dispute:
-    """resolved (replacement due) → closed (seller): the replacement is on its way."""
+    """resolved (replacement due) → resolved (replacement on its way), seller: the buyer
+    now has the replacement_receipt time to confirm it arrived or object; the case
+    closes only then (issue 15 item 6)."""
     carrier = _text(carrier, "carrier", "The carrier")
     tracking = _text(tracking_number, "tracking_number", "The tracking number")
 
     def build(d: Dispute, role: Role) -> Change:
+        CarrierShipment.objects.create(
+            dispute=d,
+            kind=CarrierShipment.Kind.REPLACEMENT,
+            carrier=carrier,
+            tracking_number=tracking,
+        )
         return Change(
-            settlement=Settlement.NONE, details={"carrier": carrier, "tracking_number": tracking}
+            start="replacement_receipt",
+            settlement=Settlement.REPLACEMENT_RECEIPT,
+            details={"carrier": carrier, "tracking_number": tracking},
         )
 
     return run_transition(dispute, actor, "ship_replacement", build)
+
+
+# The receipt wait a parcel's delivery starts again, by what the case waits for.
+RECEIPT_RULES = {
+    Settlement.RETURN_RECEIPT: ("return_receipt", CarrierShipment.Kind.RETURN),
+    Settlement.REPLACEMENT_RECEIPT: ("replacement_receipt", CarrierShipment.Kind.REPLACEMENT),
+}
+
+
+def dispute_carrier_delivered(
+    *,
+    dispute: Dispute,
+    shipment: CarrierShipment | None = None,
+    occurred_at: datetime | None = None,
+) -> Dispute:
+    """resolved (return or replacement on its way) → the same (the system, on the
+    carrier's word): the parcel was delivered, so the receipt wait (the seller's for a
+    return, the buyer's for a replacement) starts again from now. Once per parcel,
+    for the case's latest parcel of that kind (``shipment`` None: that one)."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        rule, kind = RECEIPT_RULES[Settlement(d.settlement)]
+        # The parcel the case waits for is its latest of that kind (a case sent back
+        # to review and decided again ships a new one).
+        parcel = CarrierShipment.objects.filter(dispute=d, kind=kind).order_by("-pk").first()
+        if parcel is None or (shipment is not None and shipment.pk != parcel.pk):
+            raise NotAllowedNow("The case does not wait for this parcel.")
+        if parcel.delivered_at is not None:
+            raise NotAllowedNow("The carrier already reported this parcel delivered.")
+        when = occurred_at or timezone.now()
+        CarrierShipment.objects.filter(pk=parcel.pk).update(
+            status=CarrierStatus.DELIVERED, delivered_at=when
+        )
+        return Change(
+            start=rule,
+            details={
+                "shipment": kind,
+                "carrier": parcel.carrier,
+                "tracking_number": parcel.tracking_number,
+                "status": CarrierStatus.DELIVERED,
+                "occurred_at": when,
+            },
+        )
+
+    return run_transition(dispute, None, "carrier_delivered", build)
+
+
+def dispute_confirm_replacement(*, dispute: Dispute, actor: User) -> Dispute:
+    """resolved (replacement on its way) → closed (buyer): the replacement arrived."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(settlement=Settlement.NONE)
+
+    return run_transition(dispute, actor, "confirm_replacement", build)
+
+
+def dispute_object_replacement(*, dispute: Dispute, actor: User, reason: str) -> Dispute:
+    """resolved (replacement on its way) → under_review (buyer): the replacement did not
+    arrive, or not as agreed; the platform decides."""
+    text = _text(reason, "reason", "What is wrong", min_length=10)
+
+    def build(d: Dispute, role: Role) -> Change:
+        return Change(settlement=Settlement.NONE, details={"reason": text})
+
+    return run_transition(dispute, actor, "object_replacement", build)
+
+
+def dispute_replacement_unconfirmed(*, dispute: Dispute) -> Dispute:
+    """resolved (replacement on its way) when the buyer's time passes without a word:
+    closed if the carrier reported the replacement delivered (it counts as arrived),
+    otherwise under_review (nobody says it arrived: the platform steps in).
+
+    One dispute at a time (no batch build): its target differs from case to case."""
+
+    def build(d: Dispute, role: Role) -> Change:
+        delivered = CarrierShipment.objects.filter(
+            dispute=d, kind=CarrierShipment.Kind.REPLACEMENT, delivered_at__isnull=False
+        ).exists()
+        details = {"deadline_passed": "replacement_receipt", "delivered_by_carrier": delivered}
+        if delivered:
+            return Change(target=DisputeState.CLOSED, settlement=Settlement.NONE, details=details)
+        return Change(
+            target=DisputeState.UNDER_REVIEW,
+            start="mediator_review",
+            settlement=Settlement.NONE,
+            details=details,
+        )
+
+    return run_transition(dispute, None, "replacement_unconfirmed", build)
 
 
 def dispute_replacement_timeout(*, dispute: Dispute) -> Dispute:

@@ -384,6 +384,9 @@ DISPUTE_DEADLINE_DAYS = {
     "return_shipment": env_int("DEADLINE_RETURN_SHIPMENT_DAYS", 10, minimum=1),
     "return_receipt": env_int("DEADLINE_RETURN_RECEIPT_DAYS", 10, minimum=1),
     "replacement_shipment": env_int("DEADLINE_REPLACEMENT_SHIPMENT_DAYS", 10, minimum=1),
+    # The buyer's time to confirm a replacement arrived (counted again from the
+    # carrier's delivery): then it closes if the carrier delivered it (issue 15).
+    "replacement_receipt": env_int("DEADLINE_REPLACEMENT_RECEIPT_DAYS", 7, minimum=1),
     "proposal_response": env_int("DEADLINE_PROPOSAL_RESPONSE_DAYS", 3, minimum=1),
     # A draft never submitted is cancelled after this (issue 15; reminders first).
     "draft_expiry": env_int("DEADLINE_DRAFT_EXPIRY_DAYS", 30, minimum=1),
@@ -403,6 +406,12 @@ DEADLINE_SWEEP_SECONDS = env_int("DEADLINE_SWEEP_SECONDS", 60, minimum=1)
 DEADLINE_SWEEP_BATCH = env_int("DEADLINE_SWEEP_BATCH", 500, minimum=1)
 # The payment gateway refunds go through; the sandbox needs no account.
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "disputes.payments.SandboxGateway")
+# Carrier tracking (issue 15 item 6): the interface asked for a return's or a
+# replacement's status (integrations/carriers/; the sandbox needs no account),
+# and the secret tracking services sign the carrier webhook with (Standard
+# Webhooks, "whsec_" + base64); empty: POST /api/v1/carrier-events/ refuses all (401).
+CARRIER_BACKEND = env_str("CARRIER_BACKEND", "integrations.carriers.sandbox.SandboxCarrier")
+CARRIER_WEBHOOK_SECRET = env_str("CARRIER_WEBHOOK_SECRET", "")
 REFUND_MAX_RETRIES = env_int("REFUND_MAX_RETRIES", 5, minimum=0)
 # A refund the gateway gave up on goes to the leads' "Payments needing
 # attention" list with this many days to retry it or record a payment made
@@ -483,6 +492,7 @@ REST_FRAMEWORK = {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
         "token_login": env_str("API_THROTTLE_TOKEN_LOGIN", "10/minute"),
+        "carrier_events": env_str("API_THROTTLE_CARRIER_EVENTS", "600/minute"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSONParser with a 400 for what json.load cannot take: nesting too deep.
@@ -551,6 +561,14 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "task": "integrations.purge_idempotency_keys",
     "schedule": 3600,
 }
+# Asks CARRIER_BACKEND about the returns and replacements not yet delivered, for
+# carriers that call no webhook (issue 15 item 6); 0 turns the poll off.
+CARRIER_POLL_SECONDS = env_int("CARRIER_POLL_SECONDS", 1800, minimum=0)
+if CARRIER_POLL_SECONDS:
+    CELERY_BEAT_SCHEDULE["poll-carriers"] = {
+        "task": "integrations.poll_carriers",
+        "schedule": CARRIER_POLL_SECONDS,
+    }
 
 # --- Benchmarks (make bench; docs/benchmarks.md) ------------------------------
 # Off everywhere but the benchmark: mounts the framework floor view at

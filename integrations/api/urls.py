@@ -9,7 +9,7 @@ from disputes.api import views as disputes
 from disputes.api.actions import ACTIONS
 from disputes.party_record import api as record
 from evidence import api as evidence
-from integrations.api import auth, docs, webhooks
+from integrations.api import auth, carrier_events, docs, webhooks
 from mediation import canned_api
 from orders.api import views as orders
 
@@ -75,6 +75,12 @@ v1 = [
         "v1/notifications/<int:pk>/read/",
         disputes.NotificationReadView.as_view(),
         name="notification-read",
+    ),
+    # A tracking service's signed news of a return or replacement (issue 15 item 6).
+    path(
+        "v1/carrier-events/",
+        carrier_events.CarrierEventView.as_view(),
+        name="carrier-events",
     ),
     path("v1/webhooks/endpoints/", webhooks.EndpointListView.as_view(), name="webhook-endpoints"),
     path("v1/webhooks/deliveries/", webhooks.DeliveryListView.as_view(), name="webhook-deliveries"),

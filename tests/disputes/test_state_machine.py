@@ -55,6 +55,9 @@ from disputes.models import (
 from disputes.permissions import allowed_actions
 from disputes.tasks import execute_refund
 from disputes.waiting import waiting_on, waiting_party, your_move_q
+from integrations.carriers.base import CarrierUpdate
+from integrations.carriers.services import record as carrier_record
+from integrations.models import CarrierShipment
 from mediation.models import MediatorProfile
 from orders.models import Order
 from tests.factories import BuyerFactory, MediatorFactory, SellerFactory, full_order, make_senior
@@ -128,7 +131,11 @@ SPEC_MOVES: dict[str, tuple[set[str], set[str], set[str]]] = {
     "ship_return": ({"resolved"}, {"buyer"}, {"resolved"}),
     "confirm_return": ({"resolved"}, {"seller"}, {"resolved"}),
     "report_return_problem": ({"resolved"}, {"seller"}, {"under_review"}),
-    "ship_replacement": ({"resolved"}, {"seller"}, {"closed"}),
+    # Issue 15 item 6: a replacement closes only when the buyer confirms it arrived
+    # (or the carrier delivered it and the buyer said nothing: a timeout).
+    "ship_replacement": ({"resolved"}, {"seller"}, {"resolved"}),
+    "confirm_replacement": ({"resolved"}, {"buyer"}, {"closed"}),
+    "object_replacement": ({"resolved"}, {"buyer"}, {"under_review"}),
     "cancel": (BEFORE_RESOLVED, {"buyer"}, {"cancelled"}),
 }
 ACTIONS = list(SPEC_MOVES)
@@ -143,6 +150,7 @@ TIMEOUTS = {
     "forfeit_return": {"closed"},
     "confirm_return": {"resolved"},
     "replacement_timeout": {"under_review"},
+    "replacement_unconfirmed": {"closed", "under_review"},
     "proposal_timeout": {"under_review"},
     "expire_draft": {"cancelled"},
 }
@@ -156,6 +164,7 @@ TIMEOUT_OF_RULE = {
     "return_shipment": "forfeit_return",
     "return_receipt": "confirm_return",
     "replacement_shipment": "replacement_timeout",
+    "replacement_receipt": "replacement_unconfirmed",
     "proposal_response": "proposal_timeout",
     "draft_expiry": "expire_draft",
 }
@@ -173,6 +182,7 @@ WAIT_RULE = {
     ("resolved", "return_shipment"): "return_shipment",
     ("resolved", "return_receipt"): "return_receipt",
     ("resolved", "replacement"): "replacement_shipment",
+    ("resolved", "replacement_receipt"): "replacement_receipt",
 }
 # SPEC 13.2: the waits a party may extend, and whose they are (None: the party asked).
 EXTENDABLE = {
@@ -186,6 +196,7 @@ RESOLVED_SETTLEMENTS = {
     "return_shipment",
     "return_receipt",
     "replacement",
+    "replacement_receipt",
 }
 
 # The people of a run; senior2 lets an appeal be reviewed by someone who did not decide.
@@ -285,6 +296,8 @@ _INPUTS: dict[str, Inputs] = {
         problem=_one_of(["damaged", "empty", "different"], "lost"), note=NOTE
     ),
     "ship_replacement": _inputs(carrier=CARRIER, tracking_number=TRACKING),
+    "confirm_replacement": _inputs(),
+    "object_replacement": _inputs(reason=TEXT),
     "cancel": _inputs(reason=NOTE),
 }
 INPUTS = {action: pair[0] for action, pair in _INPUTS.items()}
@@ -547,8 +560,10 @@ class DisputeMachine(RuleBasedStateMachine):
         match action:
             case "submit":
                 return {}, self._order_open_for(d.order, d.type)
-            case "accept_claim" | "confirm_return":
+            case "accept_claim" | "confirm_return" | "confirm_replacement":
                 return {}, True
+            case "object_replacement":
+                return inputs, text_ok(inputs["reason"], 10)
             case "reject_claim":
                 return {"note": inputs["note"]}, True
             case "make_offer":
@@ -696,6 +711,8 @@ class DisputeMachine(RuleBasedStateMachine):
                 return d.settlement == "return_receipt"
             case "ship_replacement":
                 return d.settlement == "replacement"
+            case "confirm_replacement" | "object_replacement":
+                return d.settlement == "replacement_receipt"
         return True
 
     def _act(
@@ -844,6 +861,12 @@ class DisputeMachine(RuleBasedStateMachine):
         now = timezone.now()
         before = {d.pk: d for d in Dispute.objects.filter(pk__in=self.disputes)}
         due = {pk for pk, d in before.items() if d.deadline_at is not None and d.deadline_at <= now}
+        delivered = {
+            pk: CarrierShipment.objects.filter(
+                dispute_id=pk, kind="replacement", delivered_at__isnull=False
+            ).exists()
+            for pk in due
+        }
         result = services.sweep()
         self._pay_refunds()
         assert result.skipped == [], f"the sweep failed on disputes {result.skipped}"
@@ -869,6 +892,11 @@ class DisputeMachine(RuleBasedStateMachine):
                 assert len(timeouts) == 1
                 # A new wait (or none) starts: without its extension (SPEC 13.2).
                 self.extended[pk] = False
+                if expected == "replacement_unconfirmed":
+                    # Closed only when the carrier delivered it; else the platform steps in.
+                    assert new[0][3] == ("closed" if delivered[pk] else "under_review"), (
+                        f"{d.reference}: delivered {delivered[pk]}, went {new[0][3]}"
+                    )
                 if expected == "proposal_timeout":
                     # SPEC 13.1: "the mediator then decides": the one who proposed.
                     assert "assigned" not in {e[0] for e in new}, f"{d.reference}: {new}"
@@ -1095,6 +1123,62 @@ class DisputeMachine(RuleBasedStateMachine):
     @rule(pick=PICK, who=WHO, inputs=INPUTS["ship_replacement"])
     def ship_replacement(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
         self._act("ship_replacement", pick, who, inputs)
+
+    @precondition(lambda self: self._waits_for("confirm_replacement"))
+    @rule(pick=PICK, who=WHO, inputs=INPUTS["confirm_replacement"])
+    def confirm_replacement(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
+        self._act("confirm_replacement", pick, who, inputs)
+
+    @precondition(lambda self: self._waits_for("object_replacement"))
+    @rule(pick=PICK, who=WHO, inputs=INPUTS["object_replacement"])
+    def object_replacement(self, pick: int, who: str, inputs: dict[str, Any]) -> None:
+        self._act("object_replacement", pick, who, inputs)
+
+    @precondition(lambda self: bool(self.disputes))
+    @rule(pick=PICK, status=st.sampled_from(["delivered", "delivered", "in_transit", "exception"]))
+    def the_carrier_reports(self, pick: int, status: str) -> None:
+        """Issue 15 item 6: a carrier's news of a case's return or replacement. A delivery
+        the case waits for starts its receipt wait again, once; anything else is only
+        told on the timeline, and the same news twice leaves no trace."""
+        parcels = list(CarrierShipment.objects.filter(dispute_id__in=self.disputes).order_by("pk"))
+        if not parcels:
+            return
+        parcel = parcels[pick % len(parcels)]
+        d = Dispute.objects.get(pk=parcel.dispute_id)
+        receipt = {"return": "return_receipt", "replacement": "replacement_receipt"}[parcel.kind]
+        latest = max(p.pk for p in parcels if p.dispute_id == d.pk and p.kind == parcel.kind)
+        waited_for = (
+            status == "delivered"
+            and d.state == "resolved"
+            and d.settlement == receipt
+            and parcel.delivered_at is None
+            and parcel.pk == latest
+        )
+        update = CarrierUpdate(parcel.carrier, parcel.tracking_number, status, timezone.now())
+        result = carrier_record(parcel, update)
+        after = Dispute.objects.get(pk=d.pk)
+        where = f"{d.reference} in {d.state}/{d.settlement or '-'}, {parcel.kind} {status}"
+        if d.state in TERMINAL:
+            # The webhook never looks there; the service is asked here all the same.
+            assert after.state == d.state, where
+        if waited_for:
+            assert result == "delivered", where
+            assert (after.state, after.settlement, after.deadline_rule) == (
+                "resolved",
+                receipt,
+                receipt,
+            ), where
+            assert after.deadline_started_at == timezone.now(), where
+            self.extended[d.pk] = False
+            return
+        # Nothing but the timeline changed: same state, same wait.
+        assert (after.state, after.settlement, after.deadline_at) == (
+            d.state,
+            d.settlement,
+            d.deadline_at,
+        ), where
+        again = carrier_record(CarrierShipment.objects.get(pk=parcel.pk), update)
+        assert again == "unchanged", f"{where}: the same news twice was {again}"
 
     # Anything, on any dispute, by anyone: mostly refused, and a refusal changes nothing.
     # (Cancelling has no rule of its own: allowed almost everywhere, it would end most

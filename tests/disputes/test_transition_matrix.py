@@ -108,8 +108,23 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("confirm_return", "seller"),
         ("report_return_problem", "seller"),
         ("confirm_return", "system"),
+        # The carrier says the return was delivered: the seller's wait starts again.
+        ("carrier_delivered", "system"),
     },
     "resolved_replacement": {("ship_replacement", "seller"), ("replacement_timeout", "system")},
+    # Issue 15 item 6: the replacement is on its way; the buyer says it arrived or not.
+    "resolved_replacement_receipt": {
+        ("confirm_replacement", "buyer"),
+        ("object_replacement", "buyer"),
+        ("carrier_delivered", "system"),
+        ("replacement_unconfirmed", "system"),
+    },
+    # Delivered once: the carrier's second word changes nothing.
+    "resolved_replacement_delivered": {
+        ("confirm_replacement", "buyer"),
+        ("object_replacement", "buyer"),
+        ("replacement_unconfirmed", "system"),
+    },
     "appealed": {("decide_appeal", "senior"), ("review_overdue", "system")},
     "closed": set(),
     "cancelled": set(),
@@ -161,6 +176,15 @@ def _accepted(outcome: str):
     return build
 
 
+def _replacement_shipped(d, p):
+    return services.dispute_ship_replacement(
+        dispute=_accepted("replacement")(d, p),
+        actor=p["seller"],
+        carrier="DHL",
+        tracking_number="X1",
+    )
+
+
 SETUPS: dict[str, Callable[[Dispute, dict[str, Any]], Dispute]] = {
     "draft": lambda d, p: d,
     "awaiting_seller": lambda d, p: d,
@@ -202,11 +226,12 @@ SETUPS: dict[str, Callable[[Dispute, dict[str, Any]], Dispute]] = {
         ),
         actor=p["senior"],
     ),
-    "closed": lambda d, p: services.dispute_ship_replacement(
-        dispute=_accepted("replacement")(d, p),
-        actor=p["seller"],
-        carrier="DHL",
-        tracking_number="X1",
+    "resolved_replacement_receipt": lambda d, p: _replacement_shipped(d, p),
+    "resolved_replacement_delivered": lambda d, p: services.dispute_carrier_delivered(
+        dispute=_replacement_shipped(d, p)
+    ),
+    "closed": lambda d, p: services.dispute_confirm_replacement(
+        dispute=_replacement_shipped(d, p), actor=p["buyer"]
     ),
     "cancelled": lambda d, p: services.dispute_cancel(dispute=d, actor=p["buyer"]),
 }
@@ -239,6 +264,7 @@ def _arguments(name: str, d: Dispute) -> dict[str, Any]:
         "ship_return": {"carrier": "DHL", "tracking_number": "R2"},
         "report_return_problem": {"problem": "empty", "note": "The box was empty."},
         "ship_replacement": {"carrier": "DHL", "tracking_number": "X2"},
+        "object_replacement": {"reason": "It never arrived at my door."},
         "cancel": {"reason": "Changed my mind."},
         "propose": {
             "outcome": "partial_refund",

@@ -92,8 +92,8 @@ CASES = [
         "resolved_return_shipment",
         "ship_return",
         "buyer",
-        BASE + 1 + NOTIFY,
-    ),  # return shipment update
+        BASE + 2 + NOTIFY,
+    ),  # return shipment update, carrier shipment insert
     (
         "resolved_return_receipt",
         "confirm_return",
@@ -101,7 +101,22 @@ CASES = [
         BASE + 1 + REFUND + NOTIFY,
     ),  # return shipment update
     ("resolved_return_receipt", "report_return_problem", "seller", BASE + 1 + NOTIFY + ASSIGN),
-    ("resolved_replacement", "ship_replacement", "seller", BASE + NOTIFY),
+    # Issue 15 item 6: the parcel the carrier tracks.
+    ("resolved_replacement", "ship_replacement", "seller", BASE + 1 + NOTIFY),  # its insert
+    (
+        "resolved_return_receipt",
+        "carrier_delivered",
+        "system",
+        BASE + 2 + NOTIFY,
+    ),  # the parcel not yet delivered, its update
+    ("resolved_replacement_receipt", "confirm_replacement", "buyer", BASE + NOTIFY),
+    ("resolved_replacement_receipt", "object_replacement", "buyer", BASE + NOTIFY + ASSIGN),
+    (
+        "resolved_replacement_receipt",
+        "replacement_unconfirmed",
+        "system",
+        BASE + 1 + NOTIFY + ASSIGN,
+    ),  # was it delivered (no): the platform steps in
     ("awaiting_seller", "cancel", "buyer", BASE + 1 + NOTIFY),  # expire open offers
     ("awaiting_seller", "seller_silence", "system", BASE + NOTIFY + ASSIGN),
     (
@@ -176,3 +191,22 @@ def test_every_transition_is_counted():
 def test_every_transition_stays_within_ten_queries_in_production():
     # Issue 8's budget: a transition costs at most 10 queries (without the two savepoint statements).
     assert max(c[3] for c in CASES) - 2 <= 10
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["new case", "30 messages"])
+def test_carrier_delivered_replacement_and_its_quiet_close_count_the_same(
+    busy, buyer, seller, mediator, senior, django_assert_num_queries
+):
+    """The replacement's delivery (the parcel, its update), then the buyer's silence:
+    closed, as the carrier delivered it (was it delivered: yes; nobody is assigned)."""
+    people = {"buyer": buyer, "seller": seller, "mediator": mediator, "senior": senior}
+    d = _case("resolved_replacement_receipt", people, busy=busy)
+    with django_assert_num_queries(BASE + 2 + NOTIFY):
+        d = services.dispute_carrier_delivered(dispute=d)
+    d = Dispute.objects.get(pk=d.pk)
+    with (
+        time_machine.travel(d.deadline_at + timedelta(seconds=1)),
+        django_assert_num_queries(BASE + 1 + NOTIFY),
+    ):
+        services.dispute_replacement_unconfirmed(dispute=d)
+    assert Dispute.objects.get(pk=d.pk).state == "closed"
