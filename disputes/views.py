@@ -27,8 +27,8 @@ from disputes.forms import ACTION_FORMS, MessageForm
 from disputes.models import Dispute, DisputeEvent, Notification, NotificationPreference
 from disputes.page_actions import action_forms, take_action
 from disputes.permissions import allowed_actions, may_work
-from disputes.rows import dispute_rows, link_to
 from disputes.return_shipping import payer_label, payers_by_decision, return_shipping_payer
+from disputes.rows import dispute_rows, link_to
 from disputes.search import SearchText, search_cases, search_text, search_thread
 from disputes.selectors import (
     cited_for_viewer,
