@@ -46,8 +46,8 @@ from disputes.waiting import waiting_on, your_move_q
 from disputes.workflow import deadline_sentence
 from evidence.selectors import evidence_for
 from evidence.services import may_add_evidence
-
 from orders.conversation import thread as order_thread
+
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -134,14 +134,14 @@ def _detail_context(
         "timeline": [{"event": event} for event in timeline],
         # The party asked for information reads the question above the answer box.
         "info_question": _last_question(timeline) if "provide_info" in allowed else "",
+        # The order's conversation before (and beside) the dispute (SPEC 13.3).
+        "order_conversation": list(order_thread(dispute.order)),
         "offers": offers,
         "open_offer": open_offer,
         "proposal": proposal_shown(dispute),
         "party": party,
         "items": items,
         # The reasoned decisions, with the evidence they cite that this viewer may see.
-        # The order's conversation before (and beside) the dispute (SPEC 13.3).
-        "order_conversation": list(order_thread(dispute.order)),
         "decisions": decisions,
         "return_shipping": payer_label(return_shipping_payer(dispute, timeline)),
         "may_add_evidence": may_add_evidence(dispute, user),
@@ -274,6 +274,9 @@ def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
     if notification is None:
         raise Http404("No such notification.")
     Notification.objects.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
+    if notification.order is not None:
+        return redirect("orders:conversation", reference=notification.order.reference)
+    assert notification.dispute is not None
     return redirect("disputes:detail", reference=notification.dispute.reference)
 
 
@@ -281,9 +284,6 @@ def notification_read_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all_view(request: HttpRequest) -> HttpResponse:
     count = Notification.objects.filter(recipient=_user(request), read_at__isnull=True).update(
-    if notification.order is not None:
-        return redirect("orders:conversation", reference=notification.order.reference)
-    assert notification.dispute is not None
         read_at=timezone.now()
     )
     messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
