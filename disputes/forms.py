@@ -4,6 +4,7 @@ input; the services decide."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -112,6 +113,20 @@ CONFIRMATIONS = {
 }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked as evidence by the service."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
@@ -125,6 +140,28 @@ class MessageForm(forms.Form):
         ],
         required=False,
     )
+    attachments = MultipleFileField(
+        label=_("Attach files"),
+        required=False,
+        help_text=_(
+            "Photos, videos or documents, at most 5: each becomes evidence in the gallery, "
+            "checked like any other."
+        ),
+    )
+    evidence_refs = forms.TypedMultipleChoiceField(
+        label=_("Refer to evidence"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The message links to each item you tick."),
+    )
+
+    def __init__(self, *args: Any, items: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only what this person sees in the gallery can be referred to.
+        self.fields["evidence_refs"].choices = [  # type: ignore[attr-defined]
+            (item.pk, f"#{item.pk} {item.original_name}") for item in items
+        ]
 
 
 def _reason_choices() -> list[tuple[str, Any]]:

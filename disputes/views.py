@@ -41,7 +41,7 @@ from disputes.selectors import (
     proposal_shown,
     timeline_for,
 )
-from disputes.services import message_post
+from disputes.services.attachments import message_post_with_evidence
 from disputes.waiting import waiting_on, your_move_q
 from disputes.workflow import deadline_sentence
 from evidence.selectors import evidence_for
@@ -148,7 +148,7 @@ def _detail_context(
         # The thread, or the messages holding the words of its search box.
         "thread": search_thread(messages_for(user, dispute), thread_search.text),
         "thread_search": thread_search,
-        "message_form": bound.get("message") or MessageForm(prefix="message"),
+        "message_form": bound.get("message") or MessageForm(prefix="message", items=items),
         # A mediator writes only to a case assigned to them (SPEC 13.6).
         "may_message": dispute.state not in TERMINAL_STATES
         and dispute.state != DisputeState.DRAFT
@@ -206,19 +206,27 @@ def dispute_action_view(request: HttpRequest, reference: str, name: str) -> Http
 def message_post_view(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     dispute = dispute_for_user(user, reference)
-    form = MessageForm(request.POST, prefix="message")
+    form = MessageForm(
+        request.POST, request.FILES, prefix="message", items=list(evidence_for(user, dispute))
+    )
     if form.is_valid():
         try:
-            message_post(
+            message_post_with_evidence(
                 dispute=dispute,
                 actor=user,
                 body=form.cleaned_data["body"],
                 visibility=form.cleaned_data.get("visibility") or "all",
+                attachments=form.cleaned_data.get("attachments") or [],
+                evidence_refs=form.cleaned_data.get("evidence_refs") or [],
             )
         except NotYourCase as exc:
             raise PermissionDenied(exc.message) from exc
         except DisputeError as exc:
-            form.add_error("body" if exc.field in (None, "body") else None, exc.message)
+            # Next to the field it is about: the text, a file, or a reference.
+            field = {"file": "attachments", "description": "attachments"}.get(
+                exc.field or "body", exc.field or "body"
+            )
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             if request.htmx:  # type: ignore[attr-defined]
                 return render(

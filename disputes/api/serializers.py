@@ -212,6 +212,14 @@ class MessageSerializer(PrebuiltFields):
 class MessageCreateSerializer(serializers.Serializer):
     body = Text(max_length=5000)
     visibility = serializers.ChoiceField(choices=["all", "buyer", "seller"], default="all")
+    # Multipart: each file becomes evidence of the dispute (the evidence rules apply).
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=5, default=list
+    )
+    # Evidence items of this dispute the author sees; the message links to each.
+    evidence_refs = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=50, default=list
+    )
 
 
 class EventSerializer(PrebuiltFields):

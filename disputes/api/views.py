@@ -42,7 +42,8 @@ from disputes.selectors import (
     offers_for,
     timeline_for,
 )
-from disputes.services import SERVICES, dispute_create, message_post
+from disputes.services import SERVICES, dispute_create
+from disputes.services.attachments import message_post_with_evidence
 from disputes.services.inbox import notification_mark_read
 from orders.api.lookups import order_for_api
 
@@ -399,7 +400,7 @@ class MessageListView(ApiView):
     def post(self, request: Request, id: str) -> Response:
         self._dispute = dispute_for_api(self.viewer, id)
         data = _valid(MessageCreateSerializer, request)
-        message = message_post(dispute=self._dispute, actor=self.viewer, **data)
+        message = message_post_with_evidence(dispute=self._dispute, actor=self.viewer, **data)
         message.author = self.viewer
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
 
