@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, F, When
+from django.db.models import Case, Count, F, OuterRef, Subquery, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -71,7 +72,23 @@ def dispute_list_view(request: HttpRequest) -> HttpResponse:
     disputes = search_cases(disputes, user, query)
     # The cases waiting on the viewer first, then the nearest deadline.
     disputes = disputes.annotate(
-        your_move=Case(When(your_move_q(user), then=True), default=False)
+        your_move=Case(When(your_move_q(user), then=True), default=False),
+        # New messages per thread (their notifications not yet read): no query per row.
+        unread_messages=Coalesce(
+            Subquery(
+                Notification.objects.filter(
+                    dispute=OuterRef("pk"),
+                    recipient=user,
+                    category=NotificationCategory.MESSAGES,
+                    read_at__isnull=True,
+                )
+                .order_by()
+                .values("dispute")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
     ).order_by("-your_move", F("deadline_at").asc(nulls_last=True), "-created_at", "-id")
     page = Paginator(disputes, 20).get_page(request.GET.get("page"))
     rows = dispute_rows(list(page.object_list), link=link_to("disputes:detail"), now=timezone.now())
@@ -178,10 +195,27 @@ def _last_question(timeline: list[DisputeEvent]) -> str:
 def dispute_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Track progress: who must act, the deadline and its rule, the actions this viewer
     may take, evidence, offers, messages and the timeline."""
-    dispute = dispute_for_user(_user(request), reference)
+    user = _user(request)
+    dispute = dispute_for_user(user, reference)
+    _read_the_thread(user, dispute)
     context = _detail_context(request, dispute)
     searched: SearchText = context["thread_search"]  # type: ignore[assignment]
     return render(request, "disputes/detail.html", context, status=400 if searched.error else 200)
+
+
+def _read_the_thread(user: User, dispute: Dispute) -> None:
+    """Opening the case reads its new messages: their notifications leave the bell and
+    the list's unread count. Only asked when the bell has something unread (loaded with
+    the user), so a page with nothing new costs no query for it."""
+    if getattr(user, "_unread_notifications", 1):
+        read = Notification.objects.filter(
+            recipient=user,
+            dispute=dispute,
+            category=NotificationCategory.MESSAGES,
+            read_at__isnull=True,
+        ).update(read_at=timezone.now())
+        if read and hasattr(user, "_unread_notifications"):
+            user._unread_notifications -= read
 
 
 @login_required

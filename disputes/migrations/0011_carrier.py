@@ -1,7 +1,57 @@
 """Carrier status (issue 15, item 6): a replacement waits for the buyer to confirm
 it arrived (settlement ``replacement_receipt``) before the case closes."""
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations, models
+
+
+def _without_search_indexes(state):
+    """SQLite changes a CHECK constraint by rebuilding the table, with every index of
+    the model state: the search indexes of 0009 are PostgreSQL expressions (and were
+    never made on SQLite), so the rebuild leaves them out."""
+    state = state.clone()
+    model = state.models["disputes", "dispute"]
+    model.options["indexes"] = [
+        index for index in model.options.get("indexes", []) if not isinstance(index, GinIndex)
+    ]
+    state.reload_model("disputes", "dispute", delay=True)
+    return state
+
+
+class PortableRemoveConstraint(migrations.RemoveConstraint):
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            from_state, to_state = (
+                _without_search_indexes(from_state),
+                _without_search_indexes(to_state),
+            )
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            from_state, to_state = (
+                _without_search_indexes(from_state),
+                _without_search_indexes(to_state),
+            )
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class PortableAddConstraint(migrations.AddConstraint):
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            from_state, to_state = (
+                _without_search_indexes(from_state),
+                _without_search_indexes(to_state),
+            )
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "sqlite":
+            from_state, to_state = (
+                _without_search_indexes(from_state),
+                _without_search_indexes(to_state),
+            )
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
@@ -10,7 +60,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveConstraint(
+        PortableRemoveConstraint(
             model_name="dispute",
             name="dispute_settlement_valid",
         ),
@@ -36,7 +86,7 @@ class Migration(migrations.Migration):
                 max_length=32,
             ),
         ),
-        migrations.AddConstraint(
+        PortableAddConstraint(
             model_name="dispute",
             constraint=models.CheckConstraint(
                 condition=models.Q(

@@ -73,6 +73,9 @@ class OrderListView(ApiView):
     filterset_class = OrderFilter
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            # The schema is drawn without a signed-in user (the unread counts need one).
+            return Order.objects.none()
         query = self.request.query_params.get("q", "")
         return order_list(self.viewer, query=query if "\x00" not in query else "")
 

@@ -68,7 +68,7 @@ def test_reloading_after_send_whose_answer_was_lost_sends_one_message(
     errors: list[str] = []
     b = signed_in(browser, live_server, dispute.buyer.email, errors)
     b.goto(f"{live_server.url}/disputes/{dispute.reference}/")
-    b.locator("#messages").get_by_label("Message").fill("Where is my refund?")
+    b.locator("#messages").get_by_role("textbox", name="Message").fill("Where is my refund?")
 
     # The message reaches the server, but its answer never reaches the browser
     # (a dropped connection): the tab is left on the failed POST.

@@ -135,3 +135,20 @@ def test_the_api_posts_a_message_with_an_attachment_and_a_reference(submitted, b
     )
     assert refused.status_code == 400
     assert "evidence_refs" in refused.json()["errors"]
+
+
+def test_each_thread_counts_its_new_messages_until_the_case_is_opened(submitted, buyer, seller):
+    from disputes import services
+    from disputes.models import Notification
+
+    services.message_post(dispute=submitted, actor=seller, body="We will look into it.")
+    services.message_post(dispute=submitted, actor=seller, body="The carrier is asked too.")
+    listing = client_for(buyer).get(reverse("disputes:list")).content.decode()
+    assert "2 new messages" in listing
+    client_for(buyer).get(reverse("disputes:detail", args=[submitted.reference]))
+    assert "new message" not in client_for(buyer).get(reverse("disputes:list")).content.decode()
+    assert not Notification.objects.filter(
+        recipient=buyer, dispute=submitted, category="messages", read_at__isnull=True
+    ).exists()
+    # Other news (not messages) stays in the bell until read there.
+    assert Notification.objects.filter(recipient=seller, read_at__isnull=True).exists()

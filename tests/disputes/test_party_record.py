@@ -462,8 +462,9 @@ def test_query_counts_stay_constant_with_1_and_with_20_cited_items(
     # The dispute page: user with the bell's count, the dispute with order/parties/store/
     # mediator, events, offers, evidence, decisions, the evidence they cite, messages,
     # refunds (a resolved case), and the seller's reputation (cached after the first view).
-    # Its "Your record" links add none.
-    assert counts["detail"] == [9, 9], counts
+    # Its "Your record" links add none. Then the order's conversation (issue 15 item 1)
+    # and the read of the thread's new messages (the viewer has unread notifications).
+    assert counts["detail"] == [11, 11], counts
     # The PDF: user with the bell's count (the session is cached), the dispute, the
     # decisions, the evidence they cite, the items the buyer may see, the appeals, the
     # latest signed leaf with its checkpoint, the leaves of that checkpoint.
