@@ -124,9 +124,18 @@ class OrderMessageSerializer(serializers.ModelSerializer):
         return "seller" if message.author_id == message.order.seller_id else "buyer"
 
 
+class StrictText(Text):
+    """A string only: ``{"body": 0}`` is not a message (DRF's CharField would take "0")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class OrderMessageCreateSerializer(serializers.Serializer):
     # A string only (a number is not a message): the disputes' Text field.
-    body = Text(max_length=MAX_MESSAGE)
+    body = StrictText(max_length=MAX_MESSAGE)
 
 
 class OrderMessageListView(ApiView):

@@ -191,3 +191,12 @@ def test_the_start_form_suggests_it_and_the_dispute_shows_it(order, buyer, selle
         assert QUESTION in html
         assert "We only ship replacements next month." in html
         assert reverse("orders:conversation", args=[order.reference]) in html
+
+
+def test_the_api_takes_a_message_as_text_only(order, buyer):
+    response = api_for(buyer).post(
+        f"/api/v1/orders/{order.reference}/messages/", {"body": 0}, format="json"
+    )
+    assert response.status_code == 400
+    assert "body" in response.json()["errors"]
+    assert not OrderMessage.objects.exists()
