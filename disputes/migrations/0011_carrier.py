@@ -18,40 +18,28 @@ def _without_search_indexes(state):
     return state
 
 
-class PortableRemoveConstraint(migrations.RemoveConstraint):
+class _PortableOnSQLite:
+    """The operation, on SQLite with the states stripped of the search indexes."""
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "sqlite":
-            from_state, to_state = (
-                _without_search_indexes(from_state),
-                _without_search_indexes(to_state),
-            )
+            from_state = _without_search_indexes(from_state)
+            to_state = _without_search_indexes(to_state)
         super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "sqlite":
-            from_state, to_state = (
-                _without_search_indexes(from_state),
-                _without_search_indexes(to_state),
-            )
+            from_state = _without_search_indexes(from_state)
+            to_state = _without_search_indexes(to_state)
         super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-class PortableAddConstraint(migrations.AddConstraint):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "sqlite":
-            from_state, to_state = (
-                _without_search_indexes(from_state),
-                _without_search_indexes(to_state),
-            )
-        super().database_forwards(app_label, schema_editor, from_state, to_state)
+class PortableRemoveConstraint(_PortableOnSQLite, migrations.RemoveConstraint):
+    pass
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "sqlite":
-            from_state, to_state = (
-                _without_search_indexes(from_state),
-                _without_search_indexes(to_state),
-            )
-        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+class PortableAddConstraint(_PortableOnSQLite, migrations.AddConstraint):
+    pass
 
 
 class Migration(migrations.Migration):
